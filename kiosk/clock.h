@@ -1,0 +1,53 @@
+// Clock: the only way core code learns the time, so tests never sleep.
+//
+// monotonic() drives timeouts (idle wipe, backoff); wall() stamps records and
+// may be wrong or jump (docs/design.md, "Clocks"). FakeClock is advanced by
+// hand in tests. Implementations must be safe to call from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace outpost {
+
+class Clock {
+ public:
+  using Duration = std::chrono::milliseconds;
+  virtual ~Clock() = default;
+  // Milliseconds since an arbitrary fixed point; never goes backwards.
+  virtual Duration monotonic() const = 0;
+  // Milliseconds since the Unix epoch, as the machine believes it.
+  virtual std::int64_t wall_ms() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  Duration monotonic() const override {
+    return std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch());
+  }
+  std::int64_t wall_ms() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(std::int64_t wall_ms = 1'767'225'600'000 /* 2026-01-01T00:00:00Z */)
+      : wall_(wall_ms) {}
+  Duration monotonic() const override { return Duration(mono_.load()); }
+  std::int64_t wall_ms() const override { return wall_.load(); }
+  void advance(Duration d) {
+    mono_ += d.count();
+    wall_ += d.count();
+  }
+  void set_wall_ms(std::int64_t ms) { wall_ = ms; }
+
+ private:
+  std::atomic<std::int64_t> mono_{0};
+  std::atomic<std::int64_t> wall_;
+};
+
+}  // namespace outpost

@@ -1,0 +1,17 @@
+// outpostctl: the site staff's command line. Each command group lives in its
+// own file (outpostctl_<group>.cpp) and registers itself here.
+#include <CLI/CLI.hpp>
+
+#include "kiosk/cmd/outpostctl_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"outpostctl: Outpost kiosk staff tool"};
+  app.require_subcommand(1);
+  outpost::ctl::CommonOptions common;
+  app.add_option("--config", common.config_file, "site config (outpost.toml)");
+  app.add_option("--data-dir", common.data_dir, "data directory (overrides the config)");
+  int exit_code = 0;
+  outpost::ctl::register_assess(app, common, exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

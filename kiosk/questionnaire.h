@@ -1,0 +1,201 @@
+// Questionnaire engine: FHIR R4 Questionnaire in, QuestionnaireResponse and a
+// score out. The supported profile is in docs/design.md, "Questionnaire
+// profile"; anything outside it is rejected with a message naming the linkId
+// or field.
+//
+// Pure C++: no I/O. Callers read files and pass text in. A parsed
+// Questionnaire is immutable and may be shared between threads; Answers is a
+// plain value owned by one session (the UI thread).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "kiosk/result.h"
+
+namespace outpost {
+
+// Text with translations from the FHIR `translation` extension.
+struct LocalizedText {
+  std::string base;                                 // the element's own text
+  std::map<std::string, std::string> translations;  // lang -> content
+  // The translation for `lang`, or `base` when there is none.
+  const std::string& in(std::string_view lang) const;
+};
+
+struct Coding {
+  std::string system;
+  std::string code;
+  std::string display;
+  // Codings are equal when system and code are (display is for people).
+  bool operator==(const Coding& o) const { return system == o.system && code == o.code; }
+};
+
+// A FHIR date: YYYY, YYYY-MM or YYYY-MM-DD (validated on parse).
+struct Date {
+  std::string iso;
+  bool operator==(const Date&) const = default;
+};
+
+enum class ItemType { group, display, choice, boolean, integer, decimal, string, text, date };
+const char* item_type_name(ItemType type);  // the FHIR code, e.g. "choice"
+
+// One answer. The alternative must match the item type:
+// choice: Coding; boolean: bool; integer: int64; decimal: double;
+// string and text: std::string; date: Date.
+using AnswerValue = std::variant<Coding, bool, std::int64_t, double, std::string, Date>;
+
+enum class EnableOp { exists, eq, ne, gt, lt, ge, le };
+
+struct EnableWhen {
+  std::string question;  // linkId of the item it depends on
+  EnableOp op;
+  AnswerValue answer;    // for `exists`, a bool
+};
+
+enum class EnableBehavior { all, any };
+
+struct AnswerOption {
+  Coding coding;
+  LocalizedText display;        // coding.display with its translations
+  std::optional<double> weight; // itemWeight or ordinalValue extension
+};
+
+struct Item {
+  std::string link_id;
+  ItemType type = ItemType::display;
+  LocalizedText text;
+  bool required = false;
+  std::vector<AnswerOption> options;  // choice items only
+  std::vector<EnableWhen> enable_when;
+  EnableBehavior enable_behavior = EnableBehavior::all;
+  std::optional<double> critical_at_or_above;  // urn:outpost:critical-at-or-above
+  std::vector<Item> items;                     // nested items
+
+  const AnswerOption* find_option(const Coding& c) const;
+};
+
+struct ScoreBand {
+  std::int64_t min = 0;  // inclusive
+  std::int64_t max = 0;  // inclusive
+  std::string label;
+};
+
+class Questionnaire {
+ public:
+  // Parses and validates a FHIR R4 Questionnaire. `source` (usually the file
+  // name) starts every error message.
+  static Result<Questionnaire> parse(std::string_view json_text, std::string_view source = "questionnaire");
+  static Result<Questionnaire> from_json(const nlohmann::json& doc, std::string_view source = "questionnaire");
+
+  const std::string& id() const { return id_; }
+  const std::string& url() const { return url_; }
+  const std::string& version() const { return version_; }
+  const LocalizedText& title() const { return title_; }
+  const Coding& code() const { return code_; }  // first Questionnaire.code, e.g. LOINC 44249-1
+  const std::string& language() const { return language_; }  // of the base texts; "en" if unset
+  // Every language the texts are available in, base language first.
+  const std::vector<std::string>& languages() const { return languages_; }
+  const std::vector<Item>& items() const { return items_; }
+  const std::vector<ScoreBand>& bands() const { return bands_; }
+
+  // Lookup by linkId anywhere in the tree; nullptr if absent.
+  const Item* find(std::string_view link_id) const;
+  // The group an item sits in directly; nullptr for top-level items.
+  const Item* parent_of(std::string_view link_id) const;
+  // All items, depth-first in document order.
+  std::vector<const Item*> flatten() const;
+  // The band whose [min, max] holds score; nullptr when none does.
+  const ScoreBand* band_for(double score) const;
+
+ private:
+  std::string id_, url_, version_, language_ = "en";
+  LocalizedText title_;
+  Coding code_;
+  std::vector<std::string> languages_;
+  std::vector<Item> items_;
+  std::vector<ScoreBand> bands_;
+};
+
+// The patient's answers, keyed by linkId. Lives in memory only; wipe()
+// overwrites every stored string before releasing it (also on destruction).
+class Answers {
+ public:
+  Answers() = default;
+  Answers(const Answers&) = default;
+  Answers& operator=(const Answers&) = default;
+  Answers(Answers&&) = default;
+  Answers& operator=(Answers&&) = default;
+  ~Answers() { wipe(); }
+
+  void set(const std::string& link_id, AnswerValue value);
+  void erase(std::string_view link_id);
+  const AnswerValue* get(std::string_view link_id) const;
+  bool empty() const { return values_.empty(); }
+  const std::map<std::string, AnswerValue, std::less<>>& all() const { return values_; }
+  void wipe();
+
+ private:
+  std::map<std::string, AnswerValue, std::less<>> values_;
+};
+
+// True when the item's enableWhen conditions hold (and every ancestor's).
+bool is_enabled(const Questionnaire& q, const Item& item, const Answers& answers);
+
+// The items a patient is shown one per screen, in order, given the answers so
+// far: enabled items that are not groups (display items are shown as
+// information pages).
+std::vector<const Item*> pages(const Questionnaire& q, const Answers& answers);
+
+// Whether choosing `value` for `item` makes the result critical.
+bool is_critical_answer(const Item& item, const AnswerValue& value);
+
+// Removes answers to items that are now disabled (after an earlier answer
+// changed), so that the response never answers a disabled item.
+void drop_disabled_answers(const Questionnaire& q, Answers& answers);
+
+struct Assessment {
+  double score = 0;                         // sum of weights of selected options
+  std::optional<ScoreBand> band;            // the band holding score, if any
+  std::vector<std::string> flags;           // e.g. "critical"
+  std::vector<std::string> critical_items;  // linkIds that triggered "critical"
+};
+
+// Checks the answers against the questionnaire: every answered linkId exists
+// and is enabled, each value has the item's type, codes are among the item's
+// options, and every enabled required item is answered. Errors are
+// Errc::invalid_response and name the linkId.
+Status validate_answers(const Questionnaire& q, const Answers& answers);
+
+// validate_answers, then score, band and flags.
+Result<Assessment> assess(const Questionnaire& q, const Answers& answers);
+
+// Reads a FHIR QuestionnaireResponse (nested items as in the Questionnaire)
+// into Answers. Type and structure errors are Errc::invalid_response naming
+// the linkId. Does not run validate_answers.
+Result<Answers> answers_from_response(const Questionnaire& q, const nlohmann::json& response,
+                                      std::string_view source = "response");
+
+struct ResponseMeta {
+  std::string language;  // the language the patient used
+  std::string subject;   // patient code; empty for an anonymous walk-in
+  std::string authored;  // ISO 8601 timestamp of submission
+};
+
+// Builds the FHIR QuestionnaireResponse, with the assessment carried as
+// extensions (docs/design.md, "QuestionnaireResponse").
+nlohmann::json to_response(const Questionnaire& q, const Answers& answers, const Assessment& assessment,
+                           const ResponseMeta& meta);
+
+// {"score": N, "band": "...", "flags": [...], "critical_items": [...]}; score
+// is an integer when it is whole.
+nlohmann::json assessment_json(const Assessment& assessment);
+
+}  // namespace outpost

@@ -1,0 +1,67 @@
+// SubmitSink: where a finished check-in goes. The kiosk's Submit button and
+// `outpostctl assess submit` call the same implementation
+// (sync/submit_outbox.*: seal, append to the outbox, fsync). Tests use
+// MemorySubmitSink.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kiosk/questionnaire.h"
+#include "kiosk/result.h"
+
+namespace outpost {
+
+class SubmitSink {
+ public:
+  virtual ~SubmitSink() = default;
+
+  // Makes one questionnaire's response durable and returns its record id.
+  // When this returns ok the record is on disk; only then may the patient see
+  // "thank you". Called on the UI thread.
+  virtual Result<std::string> submit(const Questionnaire& q, const Answers& answers,
+                                     const Assessment& assessment, const ResponseMeta& meta) = 0;
+
+  // A critical answer was just confirmed (before submit): queue a top-priority
+  // crisis alert and alert staff locally. Carries no answers, only the
+  // questionnaire, the critical linkIds and the patient code.
+  virtual Result<std::string> raise_crisis(const Questionnaire& q,
+                                           const std::vector<std::string>& critical_items,
+                                           const ResponseMeta& meta) = 0;
+};
+
+// Keeps everything in memory; for tests and the demo without an outbox.
+class MemorySubmitSink final : public SubmitSink {
+ public:
+  struct Submitted {
+    std::string questionnaire_url;
+    Assessment assessment;
+    ResponseMeta meta;
+  };
+  struct Crisis {
+    std::string questionnaire_url;
+    std::vector<std::string> critical_items;
+    ResponseMeta meta;
+  };
+
+  Result<std::string> submit(const Questionnaire& q, const Answers&, const Assessment& a,
+                             const ResponseMeta& meta) override {
+    if (fail_next) {
+      fail_next = false;
+      return Status(Errc::storage_full, "storage full (test)");
+    }
+    submitted.push_back({q.url(), a, meta});
+    return "mem-" + std::to_string(submitted.size());
+  }
+  Result<std::string> raise_crisis(const Questionnaire& q, const std::vector<std::string>& items,
+                                   const ResponseMeta& meta) override {
+    crises.push_back({q.url(), items, meta});
+    return "crisis-" + std::to_string(crises.size());
+  }
+
+  std::vector<Submitted> submitted;
+  std::vector<Crisis> crises;
+  bool fail_next = false;
+};
+
+}  // namespace outpost

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Outpost needs to build, run and test.
+# Idempotent; safe to run as root on a fresh machine.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config clang libclang-rt-14-dev git
+  # libraries
+  libsdl2-dev libimgui-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev
+  libsodium-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libspdlog-dev doctest-dev
+  # kiosk runtime: fonts, headless display for tests and the demo
+  fonts-noto-core xvfb xauth xdotool imagemagick
+  # integration test servers and tools
+  nginx-light openssl sqlite3 iproute2 iptables python3 zstd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
