@@ -29,7 +29,8 @@ PatientCodeCheck check_patient_code(std::string_view typed);
 // "1234 5678 9"
 std::string format_patient_code(std::string_view normalized);
 
-// The Damm check digit for a string of digits.
+// The Damm check digit for a string of digits; '\0' when any character is
+// not a digit. A full valid code yields '0'.
 char damm_check_digit(std::string_view digits);
 
 // Appends the check digit to 8 data digits (for `outpost-clinic` issuing codes).

@@ -57,15 +57,15 @@ enum class EnableOp { exists, eq, ne, gt, lt, ge, le };
 struct EnableWhen {
   std::string question;  // linkId of the item it depends on
   EnableOp op;
-  AnswerValue answer;    // for `exists`, a bool
+  AnswerValue answer;  // for `exists`, a bool
 };
 
 enum class EnableBehavior { all, any };
 
 struct AnswerOption {
   Coding coding;
-  LocalizedText display;        // coding.display with its translations
-  std::optional<double> weight; // itemWeight or ordinalValue extension
+  LocalizedText display;         // coding.display with its translations
+  std::optional<double> weight;  // itemWeight or ordinalValue extension
 };
 
 struct Item {
@@ -86,6 +86,9 @@ struct ScoreBand {
   std::int64_t min = 0;  // inclusive
   std::int64_t max = 0;  // inclusive
   std::string label;
+  std::map<std::string, std::string> label_translations;  // lang -> label
+  // The label in `lang`, or `label` when it has no translation.
+  const std::string& label_in(std::string_view lang) const;
 };
 
 class Questionnaire {
@@ -93,13 +96,14 @@ class Questionnaire {
   // Parses and validates a FHIR R4 Questionnaire. `source` (usually the file
   // name) starts every error message.
   static Result<Questionnaire> parse(std::string_view json_text, std::string_view source = "questionnaire");
-  static Result<Questionnaire> from_json(const nlohmann::json& doc, std::string_view source = "questionnaire");
+  static Result<Questionnaire> from_json(const nlohmann::json& doc,
+                                         std::string_view source = "questionnaire");
 
   const std::string& id() const { return id_; }
   const std::string& url() const { return url_; }
   const std::string& version() const { return version_; }
   const LocalizedText& title() const { return title_; }
-  const Coding& code() const { return code_; }  // first Questionnaire.code, e.g. LOINC 44249-1
+  const Coding& code() const { return code_; }               // first Questionnaire.code, e.g. LOINC 44249-1
   const std::string& language() const { return language_; }  // of the base texts; "en" if unset
   // Every language the texts are available in, base language first.
   const std::vector<std::string>& languages() const { return languages_; }
@@ -122,6 +126,9 @@ class Questionnaire {
   std::vector<std::string> languages_;
   std::vector<Item> items_;
   std::vector<ScoreBand> bands_;
+  // linkId -> index path from items_ (copy-safe, unlike pointers).
+  std::map<std::string, std::vector<std::size_t>, std::less<>> paths_;
+  friend class QuestionnaireParser;
 };
 
 // The patient's answers, keyed by linkId. Lives in memory only; wipe()
@@ -190,12 +197,15 @@ struct ResponseMeta {
 };
 
 // Builds the FHIR QuestionnaireResponse, with the assessment carried as
-// extensions (docs/design.md, "QuestionnaireResponse").
+// extensions (docs/design.md, "Questionnaire profile", QuestionnaireResponse).
+// Text and option displays are in meta.language (else the base language).
 nlohmann::json to_response(const Questionnaire& q, const Answers& answers, const Assessment& assessment,
                            const ResponseMeta& meta);
 
 // {"score": N, "band": "...", "flags": [...], "critical_items": [...]}; score
 // is an integer when it is whole.
 nlohmann::json assessment_json(const Assessment& assessment);
+// The same with the band label in `lang` when the band has that translation.
+nlohmann::json assessment_json(const Assessment& assessment, std::string_view lang);
 
 }  // namespace outpost

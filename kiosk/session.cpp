@@ -1,0 +1,467 @@
+#include "kiosk/session.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "kiosk/patient_code.h"
+
+namespace outpost {
+
+const char* screen_name(Screen s) {
+  switch (s) {
+    case Screen::welcome: return "welcome";
+    case Screen::language: return "language";
+    case Screen::patient_code: return "patient_code";
+    case Screen::question: return "question";
+    case Screen::review: return "review";
+    case Screen::submitted: return "submitted";
+    case Screen::crisis: return "crisis";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Whether `value` is the right kind of answer for `item` (and, for choice
+// items, one of its options).
+bool answer_fits(const Item& item, const AnswerValue& value) {
+  switch (item.type) {
+    case ItemType::choice: {
+      const auto* coding = std::get_if<Coding>(&value);
+      return coding != nullptr && item.find_option(*coding) != nullptr;
+    }
+    case ItemType::boolean: return std::holds_alternative<bool>(value);
+    case ItemType::integer: return std::holds_alternative<std::int64_t>(value);
+    case ItemType::decimal: return std::holds_alternative<double>(value);
+    case ItemType::string:
+    case ItemType::text: return std::holds_alternative<std::string>(value);
+    case ItemType::date: return std::holds_alternative<Date>(value);
+    case ItemType::group:
+    case ItemType::display: return false;
+  }
+  return false;
+}
+
+bool is_critical(const Assessment& a) {
+  return !a.critical_items.empty() || std::find(a.flags.begin(), a.flags.end(), "critical") != a.flags.end();
+}
+
+// "2026-01-01T00:00:00Z"
+std::string iso8601_utc(std::int64_t wall_ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds(wall_ms)};
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> hms{t - day};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
+void zero_string(std::string& s) {
+  std::fill(s.begin(), s.end(), '\0');
+  s.clear();
+}
+
+}  // namespace
+
+Session::Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,
+                 SubmitSink& sink)
+    : clock_(clock), config_(std::move(config)), sink_(sink) {
+  if (config_.languages.empty()) config_.languages.push_back("en");
+  for (const Questionnaire* q : checkin) {
+    if (q != nullptr) checkin_.push_back(q);
+  }
+  answers_.resize(checkin_.size());
+  language_ = config_.languages.front();
+}
+
+Session::~Session() { clear_patient_data(); }
+
+// ---- pages ----
+
+std::vector<Session::Page> Session::all_pages() const {
+  std::vector<Page> out;
+  for (std::size_t qi = 0; qi < checkin_.size(); ++qi) {
+    const Questionnaire& q = *checkin_[qi];
+    for (const Item* item : pages(q, answers_[qi])) out.push_back({&q, item, q.parent_of(item->link_id)});
+  }
+  return out;
+}
+
+std::optional<std::size_t> Session::current_index(const std::vector<Page>& pages) const {
+  if (page_questionnaire_ >= checkin_.size()) return std::nullopt;
+  const Questionnaire* q = checkin_[page_questionnaire_];
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    if (pages[i].questionnaire == q && pages[i].item->link_id == page_link_id_) return i;
+  }
+  return std::nullopt;
+}
+
+void Session::show_page(const Page& page) {
+  for (std::size_t qi = 0; qi < checkin_.size(); ++qi) {
+    if (checkin_[qi] == page.questionnaire) page_questionnaire_ = qi;
+  }
+  page_link_id_ = page.item->link_id;
+  screen_ = Screen::question;
+}
+
+void Session::show_first_page() {
+  const std::vector<Page> pages = all_pages();
+  if (pages.empty()) {
+    screen_ = Screen::review;
+  } else {
+    show_page(pages.front());
+  }
+}
+
+std::optional<Session::Page> Session::current_page() const {
+  if (screen_ != Screen::question) return std::nullopt;
+  const std::vector<Page> pages = all_pages();
+  const auto i = current_index(pages);
+  if (!i) return std::nullopt;
+  return pages[*i];
+}
+
+const AnswerValue* Session::current_answer() const {
+  if (screen_ != Screen::question || page_questionnaire_ >= answers_.size()) return nullptr;
+  return answers_[page_questionnaire_].get(page_link_id_);
+}
+
+Session::Progress Session::progress() const {
+  const std::vector<Page> pages = all_pages();
+  Progress p;
+  p.total = pages.size();
+  if (screen_ == Screen::question) {
+    if (auto i = current_index(pages)) p.index = *i + 1;
+  } else if (screen_ == Screen::review) {
+    p.index = p.total;
+  }
+  return p;
+}
+
+std::vector<Session::ReviewLine> Session::review() const {
+  std::vector<ReviewLine> out;
+  for (std::size_t qi = 0; qi < checkin_.size(); ++qi) {
+    const Questionnaire& q = *checkin_[qi];
+    for (const Item* item : pages(q, answers_[qi])) {
+      if (item->type == ItemType::display) continue;
+      out.push_back({{&q, item, q.parent_of(item->link_id)}, answers_[qi].get(item->link_id)});
+    }
+  }
+  return out;
+}
+
+// ---- idle ----
+
+void Session::input() {
+  last_input_ = clock_.monotonic();
+  idle_warning_ = false;
+  error_ = PatientError::none;
+}
+
+// The idle warning and wipe run on every screen that may hold patient data
+// and has no timer of its own.
+bool Session::idle_timer_running() const {
+  if (screen_ == Screen::welcome || screen_ == Screen::submitted) return false;
+  return !(screen_ == Screen::crisis && crisis_wiped_);
+}
+
+Clock::Duration Session::wipe_deadline() const {
+  return last_input_ + config_.idle_timeout + config_.idle_warning;
+}
+
+std::optional<Clock::Duration> Session::next_deadline() const {
+  if (screen_ == Screen::submitted) return submitted_at_ + config_.submitted_linger;
+  if (!idle_timer_running()) return std::nullopt;
+  if (idle_warning_) return wipe_deadline();
+  return last_input_ + config_.idle_timeout;
+}
+
+Clock::Duration Session::idle_remaining() const {
+  if (!idle_timer_running()) return Clock::Duration(0);
+  return std::max(Clock::Duration(0), wipe_deadline() - clock_.monotonic());
+}
+
+void Session::tick() {
+  const Clock::Duration now = clock_.monotonic();
+  if (screen_ == Screen::submitted) {
+    if (now >= submitted_at_ + config_.submitted_linger) wipe_to_welcome();
+    return;
+  }
+  if (!idle_timer_running()) return;
+  if (now >= wipe_deadline()) {
+    if (screen_ == Screen::crisis) {
+      // The crisis screen stays for staff; only the patient's data goes.
+      const std::string language = language_;
+      clear_patient_data();
+      language_ = language;
+      crisis_wiped_ = true;
+      ++wipes_;
+    } else {
+      wipe_to_welcome();
+    }
+  } else if (now >= last_input_ + config_.idle_timeout) {
+    idle_warning_ = true;
+  }
+}
+
+// ---- wipe ----
+
+void Session::clear_patient_data() {
+  for (Answers& a : answers_) a.wipe();
+  zero_string(patient_code_);
+  for (std::string& id : record_ids_) zero_string(id);
+  record_ids_.clear();
+  for (std::string& c : crises_raised_) zero_string(c);
+  crises_raised_.clear();
+  critical_ = false;
+  crisis_after_submit_ = false;
+  page_questionnaire_ = 0;
+  page_link_id_.clear();
+  idle_warning_ = false;
+  language_ = config_.languages.front();
+}
+
+void Session::wipe_to_welcome() {
+  clear_patient_data();
+  crisis_wiped_ = false;
+  screen_ = Screen::welcome;
+  ++wipes_;
+}
+
+bool Session::holds_no_patient_data() const {
+  for (const Answers& a : answers_) {
+    if (!a.empty()) return false;
+  }
+  return patient_code_.empty() && record_ids_.empty() && crises_raised_.empty() && !critical_;
+}
+
+// ---- commands ----
+
+void Session::touch() { input(); }
+
+void Session::start_checkin() {
+  input();
+  if (screen_ != Screen::welcome) return;
+  if (config_.languages.size() == 1) {
+    language_ = config_.languages.front();
+    screen_ = Screen::patient_code;
+  } else {
+    screen_ = Screen::language;
+  }
+}
+
+bool Session::choose_language(std::string_view lang) {
+  input();
+  if (screen_ != Screen::language) return false;
+  if (std::find(config_.languages.begin(), config_.languages.end(), lang) == config_.languages.end()) return false;
+  language_ = std::string(lang);
+  screen_ = Screen::patient_code;
+  return true;
+}
+
+bool Session::enter_patient_code(std::string_view typed) {
+  input();
+  if (screen_ != Screen::patient_code) return false;
+  PatientCodeCheck check = check_patient_code(typed);
+  switch (check.error) {
+    case PatientCodeError::ok: break;
+    case PatientCodeError::empty:
+    case PatientCodeError::too_short: error_ = PatientError::code_incomplete; return false;
+    case PatientCodeError::too_long:
+    case PatientCodeError::not_a_digit:
+    case PatientCodeError::check_failed: error_ = PatientError::code_mistyped; return false;
+  }
+  zero_string(patient_code_);
+  patient_code_ = std::move(check.normalized);
+  show_first_page();
+  return true;
+}
+
+bool Session::continue_anonymous() {
+  input();
+  if (screen_ != Screen::patient_code) return false;
+  if (!config_.allow_anonymous) {
+    error_ = PatientError::anonymous_not_allowed;
+    return false;
+  }
+  zero_string(patient_code_);
+  show_first_page();
+  return true;
+}
+
+bool Session::answer(AnswerValue value) {
+  input();
+  const auto page = current_page();
+  if (!page) return false;
+  Answers& answers = answers_[page_questionnaire_];
+  const auto* text = std::get_if<std::string>(&value);
+  if (text != nullptr && text->empty() &&
+      (page->item->type == ItemType::string || page->item->type == ItemType::text)) {
+    answers.erase(page->item->link_id);
+  } else if (answer_fits(*page->item, value)) {
+    answers.set(page->item->link_id, std::move(value));
+  } else {
+    error_ = PatientError::answer_invalid;
+    return false;
+  }
+  // A changed answer may disable later items; their answers must go.
+  drop_disabled_answers(*page->questionnaire, answers);
+  return true;
+}
+
+bool Session::raise_crisis_once(std::size_t qi, const std::vector<std::string>& link_ids) {
+  std::vector<std::string> fresh;
+  for (const std::string& id : link_ids) {
+    std::string key = std::to_string(qi) + "/" + id;
+    if (std::find(crises_raised_.begin(), crises_raised_.end(), key) == crises_raised_.end()) fresh.push_back(id);
+  }
+  if (fresh.empty()) return false;
+  Result<std::string> raised = sink_.raise_crisis(*checkin_[qi], fresh, response_meta());
+  if (raised.ok()) {
+    for (const std::string& id : fresh) crises_raised_.push_back(std::to_string(qi) + "/" + id);
+  } else {
+    // Still show the resources; staff are told, and the next confirmation
+    // or the submit retries the alert.
+    error_ = PatientError::submit_failed;
+  }
+  return true;
+}
+
+bool Session::next() {
+  input();
+  if (screen_ != Screen::question) return false;
+  const std::vector<Page> pages = all_pages();
+  const auto i = current_index(pages);
+  if (!i) {
+    screen_ = Screen::review;
+    return true;
+  }
+  const Item& item = *pages[*i].item;
+  const AnswerValue* value = answers_[page_questionnaire_].get(item.link_id);
+  if (item.required && value == nullptr) {
+    error_ = PatientError::answer_required;
+    return false;
+  }
+  const bool crisis = value != nullptr && is_critical_answer(item, *value) &&
+                      raise_crisis_once(page_questionnaire_, {item.link_id});
+  if (*i + 1 < pages.size()) {
+    show_page(pages[*i + 1]);
+  } else {
+    screen_ = Screen::review;
+  }
+  if (crisis) {
+    crisis_return_ = screen_;
+    crisis_after_submit_ = false;
+    screen_ = Screen::crisis;
+  }
+  return true;
+}
+
+void Session::back() {
+  input();
+  switch (screen_) {
+    case Screen::welcome:
+    case Screen::submitted:
+    case Screen::crisis: return;  // crisis needs acknowledge_crisis(); submitted is final
+    case Screen::language: wipe_to_welcome(); return;
+    case Screen::patient_code:
+      if (config_.languages.size() > 1) {
+        screen_ = Screen::language;
+      } else {
+        wipe_to_welcome();
+      }
+      return;
+    case Screen::question: {
+      const std::vector<Page> pages = all_pages();
+      const auto i = current_index(pages);
+      if (i && *i > 0) {
+        show_page(pages[*i - 1]);
+      } else {
+        screen_ = Screen::patient_code;
+      }
+      return;
+    }
+    case Screen::review: {
+      const std::vector<Page> pages = all_pages();
+      if (pages.empty()) {
+        screen_ = Screen::patient_code;
+      } else {
+        show_page(pages.back());
+      }
+      return;
+    }
+  }
+}
+
+void Session::go_to_page(std::size_t index) {
+  input();
+  if (screen_ != Screen::review) return;
+  const std::vector<ReviewLine> lines = review();
+  if (index < lines.size()) show_page(lines[index].page);
+}
+
+ResponseMeta Session::response_meta() const {
+  return {language_, patient_code_, iso8601_utc(clock_.wall_ms())};
+}
+
+bool Session::submit() {
+  input();
+  if (screen_ != Screen::review) return false;
+  std::vector<Assessment> assessments;
+  for (std::size_t qi = 0; qi < checkin_.size(); ++qi) {
+    drop_disabled_answers(*checkin_[qi], answers_[qi]);
+    Result<Assessment> a = assess(*checkin_[qi], answers_[qi]);
+    if (!a.ok()) {
+      error_ = PatientError::answer_required;
+      return false;
+    }
+    assessments.push_back(std::move(*a));
+  }
+  const ResponseMeta meta = response_meta();
+  // record_ids_ holds the questionnaires already durable from an earlier
+  // attempt; a retry never submits one twice.
+  for (std::size_t qi = record_ids_.size(); qi < checkin_.size(); ++qi) {
+    Result<std::string> id = sink_.submit(*checkin_[qi], answers_[qi], assessments[qi], meta);
+    if (!id.ok()) {
+      error_ = PatientError::submit_failed;
+      return false;
+    }
+    record_ids_.push_back(std::move(*id));
+  }
+  critical_ = false;
+  for (std::size_t qi = 0; qi < checkin_.size(); ++qi) {
+    if (!is_critical(assessments[qi])) continue;
+    critical_ = true;
+    (void)raise_crisis_once(qi, assessments[qi].critical_items);  // normally raised on next() already
+  }
+  if (critical_) {
+    crisis_after_submit_ = true;
+    screen_ = Screen::crisis;
+  } else {
+    submitted_at_ = clock_.monotonic();
+    screen_ = Screen::submitted;
+  }
+  return true;
+}
+
+void Session::acknowledge_crisis() {
+  input();
+  if (screen_ != Screen::crisis) return;
+  if (crisis_after_submit_ || crisis_wiped_) {
+    wipe_to_welcome();
+  } else {
+    screen_ = crisis_return_;
+  }
+}
+
+void Session::finish() {
+  input();
+  if (screen_ == Screen::submitted) wipe_to_welcome();
+}
+
+}  // namespace outpost

@@ -5,13 +5,18 @@
 //                     \-> crisis (critical answer) -> welcome
 //
 // A critical answer also shows the crisis screen at once, when the patient
-// confirms it (SubmitSink::raise_crisis queues the alert); acknowledging it
-// returns to the next question. After submit with a critical result the crisis
-// screen is shown instead of the plain thank-you.
+// confirms it with next() (SubmitSink::raise_crisis queues the alert, once
+// per item and check-in); acknowledging it returns to the next question.
+// After submit with a critical result the crisis screen is shown instead of
+// the plain thank-you. The language screen is skipped when only one language
+// is configured.
 //
 // Idle: with no input for idle_timeout the session shows a warning for
 // idle_warning, then wipes the answers (zeroed in memory) and returns to
-// welcome. Time comes only from the Clock, so tests drive it with FakeClock.
+// welcome. On the crisis screen the idle wipe keeps the screen (it holds no
+// patient data) so staff see it; acknowledge_crisis() then goes to welcome.
+// Every return to welcome is a wipe. Time comes only from the Clock, so tests
+// drive it with FakeClock. Details: docs/design.md, "Session".
 //
 // Owned and called by one thread (the UI thread). The UI reads the view
 // accessors and calls the command methods; it never edits state directly.
@@ -67,11 +72,13 @@ class Session {
   bool choose_language(std::string_view lang);      // language -> patient_code
   bool enter_patient_code(std::string_view typed);  // patient_code -> first page
   bool continue_anonymous();                        // patient_code -> first page
-  bool answer(AnswerValue value);                   // sets the current page's answer
+  bool answer(AnswerValue value);                   // sets the current page's answer;
+                                                    // an empty string clears it
   bool next();                                      // next page, or review after the last
   void back();                                      // one screen back; welcome stays
-  void go_to_page(std::size_t index);               // review -> a page, to change it
-  bool submit();                                    // review -> submitted or crisis
+  void go_to_page(std::size_t index);               // review -> review()[index]'s page
+  bool submit();                                    // review -> submitted or crisis; a
+                                                    // retry submits only what failed
   void acknowledge_crisis();                        // crisis -> next page, or welcome after submit
   void finish();                                    // submitted -> welcome (wipes)
   void touch();                                     // any other input
@@ -85,7 +92,10 @@ class Session {
 
   // ---- view ----
   Screen screen() const { return screen_; }
+  // The chosen language; the first configured one before a choice.
   const std::string& language() const { return language_; }
+  // The normalized 9-digit patient code; empty before entry or when anonymous.
+  const std::string& patient_code() const { return patient_code_; }
   const SessionConfig& config() const { return config_; }
   PatientError error() const { return error_; }
 
@@ -94,7 +104,8 @@ class Session {
     const Item* item;
     const Item* group;  // the group it sits in, for its heading; may be null
   };
-  // Current page on the question screen; nullopt elsewhere.
+  // Current page on the question screen; nullopt elsewhere. Pages run
+  // across the whole check-in (all questionnaires, in order).
   std::optional<Page> current_page() const;
   const AnswerValue* current_answer() const;
   // 1-based position among the pages enabled now, and their count.
@@ -108,15 +119,17 @@ class Session {
     Page page;
     const AnswerValue* answer;  // null when skipped
   };
+  // One line per answerable page of the check-in (display pages left out).
   std::vector<ReviewLine> review() const;
 
   bool idle_warning() const { return idle_warning_; }
-  Clock::Duration idle_remaining() const;  // until the wipe, while warning
+  Clock::Duration idle_remaining() const;  // until the idle wipe; zero when none is pending
 
   // Filled on submit; cleared at the next welcome.
   const std::vector<std::string>& record_ids() const { return record_ids_; }
   bool critical() const { return critical_; }
-  // Number of wipes so far (idle or finish); for tests and the audit log.
+  // Number of wipes so far (idle, finish, back to welcome); for tests and
+  // the audit log.
   std::uint64_t wipe_count() const { return wipes_; }
   // True when no patient data is held (after a wipe, at welcome).
   bool holds_no_patient_data() const;
@@ -132,8 +145,36 @@ class Session {
   PatientError error_ = PatientError::none;
   bool idle_warning_ = false;
   bool critical_ = false;
-  std::vector<std::string> record_ids_;
+  std::vector<std::string> record_ids_;  // [i] is checkin_[i]'s record
   std::uint64_t wipes_ = 0;
+
+  // One entry per questionnaire of the check-in.
+  std::vector<Answers> answers_;
+  std::string patient_code_;
+  // The current page: questionnaire index and linkId (stable while answers
+  // enable or disable other pages).
+  std::size_t page_questionnaire_ = 0;
+  std::string page_link_id_;
+  // Crisis screen: where acknowledge_crisis() returns to.
+  Screen crisis_return_ = Screen::question;
+  bool crisis_after_submit_ = false;
+  bool crisis_wiped_ = false;  // idle wipe happened on the crisis screen
+  // "<questionnaire index>/<linkId>" of items raise_crisis was called for.
+  std::vector<std::string> crises_raised_;
+  Clock::Duration last_input_{0};
+  Clock::Duration submitted_at_{0};
+
+  std::vector<Page> all_pages() const;
+  std::optional<std::size_t> current_index(const std::vector<Page>& pages) const;
+  void show_page(const Page& page);
+  void show_first_page();
+  void input();
+  bool idle_timer_running() const;
+  Clock::Duration wipe_deadline() const;
+  void clear_patient_data();
+  void wipe_to_welcome();
+  ResponseMeta response_meta() const;
+  bool raise_crisis_once(std::size_t qi, const std::vector<std::string>& link_ids);
 };
 
 }  // namespace outpost

@@ -1,0 +1,87 @@
+// outpostctl assess validate / score: exit codes and output, run as a
+// subprocess on the fixtures in tests/data/questionnaire.
+#include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Run outpostctl(const std::string& args) {
+  const std::string cmd = std::string(OUTPOSTCTL) + " " + args + " 2>&1";
+  Run run;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 512> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.output.append(buf.data(), n);
+  int status = pclose(pipe);
+  REQUIRE(WIFEXITED(status));
+  run.exit_code = WEXITSTATUS(status);
+  return run;
+}
+
+std::string fixture(const char* name) {
+  return std::string(OUTPOST_SOURCE_DIR) + "/tests/data/questionnaire/" + name;
+}
+
+std::string score_args(const char* questionnaire, const char* answers) {
+  return "assess score --questionnaire " + fixture(questionnaire) + " --answers " + fixture(answers);
+}
+
+}  // namespace
+
+TEST_CASE("assess validate: 0 with a summary when valid") {
+  Run r = outpostctl("assess validate " + fixture("cli-questionnaire.json"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find(
+            "valid Questionnaire 'cli-check' version 2, 2 questions (1 scored), 2 bands, languages en,es") !=
+        std::string::npos);
+  CHECK(r.output.find('\n') == r.output.size() - 1);  // one line
+}
+
+TEST_CASE("assess validate: 2 naming the linkId when invalid, or the file when missing") {
+  Run bad = outpostctl("assess validate " + fixture("cli-questionnaire-bad.json"));
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("item 'worry': choice item has no answerOption") != std::string::npos);
+  Run missing = outpostctl("assess validate " + fixture("no-such-file.json"));
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output.find("cannot read " + fixture("no-such-file.json")) != std::string::npos);
+}
+
+TEST_CASE("assess score: 0 and the assessment JSON") {
+  Run calm = outpostctl(score_args("cli-questionnaire.json", "cli-response-calm.json"));
+  CHECK(calm.exit_code == 0);
+  CHECK(nlohmann::json::parse(calm.output, nullptr, false) ==
+        nlohmann::json::parse(R"({"score": 0, "band": "calm", "flags": [], "critical_items": []})"));
+  Run calm_es = outpostctl(score_args("cli-questionnaire.json", "cli-response-calm.json") + " --lang es");
+  CHECK(calm_es.exit_code == 0);
+  CHECK(nlohmann::json::parse(calm_es.output, nullptr, false)["band"] == "tranquilo");
+  Run critical =
+      outpostctl(score_args("cli-questionnaire.json", "cli-response-critical.json") + " --lang es");
+  CHECK(critical.exit_code == 0);
+  CHECK(nlohmann::json::parse(critical.output, nullptr, false) ==
+        nlohmann::json::parse(
+            R"({"score": 2, "band": "worried", "flags": ["critical"], "critical_items": ["worry"]})"));
+}
+
+TEST_CASE("assess score: 1 for an invalid response, 2 for an invalid questionnaire") {
+  Run bad_answers = outpostctl(score_args("cli-questionnaire.json", "cli-response-unknown-code.json"));
+  CHECK(bad_answers.exit_code == 1);
+  CHECK(bad_answers.output.find("item 'worry': code 'maybe' is not one of its answer options") !=
+        std::string::npos);
+  Run not_a_response = outpostctl(score_args("cli-questionnaire.json", "cli-questionnaire.json"));
+  CHECK(not_a_response.exit_code == 1);
+  CHECK(not_a_response.output.find("resourceType: is \"Questionnaire\"") != std::string::npos);
+  Run bad_q = outpostctl(score_args("cli-questionnaire-bad.json", "cli-response-calm.json"));
+  CHECK(bad_q.exit_code == 2);
+  CHECK(bad_q.output.find("item 'worry'") != std::string::npos);
+}
