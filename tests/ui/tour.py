@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""A scripted tour of the kiosk for the demo (scripts/demo.sh) when there is no
+display: runs `outpost` under Xvfb with the demo questionnaires, walks a
+Spanish check-in to the thank-you screen and a second one to the crisis
+screen, and keeps a PNG of every screen in the folder it prints.
+
+  tour.py --outpost BIN --out DIR
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kiosk_driver import Kiosk, patient_code  # noqa: E402
+
+
+def check_in(k, code):
+    k.wait_screen("welcome")
+    k.key("Return")
+    k.wait_screen("language")
+    k.key("2")
+    k.wait_screen("patient_code")
+    k.key(*code, "Return")
+    return k.wait_screen("question")
+
+
+def answer(k, digit):
+    page = k.frame["progress"]
+    k.key(str(digit))
+    k.wait_for(lambda f: any(c.get("selected") for c in f["controls"]), "an answer")
+    k.key("Return")
+    return k.wait_for(lambda f: f["screen"] != "question" or f["progress"] != page, "the next screen")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--outpost", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    with Kiosk(args.outpost, os.path.abspath(args.out)) as k:
+        check_in(k, patient_code("20261123"))
+        digits = iter([2, 1, 3, 2, 1, 2, 1, 2, 1, 2] + [2, 3, 1, 2, 2, 1, 3])  # PHQ-9 then GAD-7
+        f = k.frame
+        while f["screen"] == "question":
+            f = answer(k, next(digits, 1))
+        k.wait_screen("review")
+        k.key("Return")
+        k.wait_screen("submitted")
+        k.key("Return")
+        # A second check-in with a critical answer on PHQ-9 item 9.
+        check_in(k, patient_code("31415926"))
+        for _ in range(8):
+            answer(k, 1)
+        k.wait_for(lambda f: f["progress"][0] == 9, "PHQ-9 item 9")
+        answer(k, 2)
+        k.wait_screen("crisis")
+        k.keydown("Return")
+        try:
+            k.wait_for(lambda f: f["screen"] != "crisis", "the end of the 2 s hold", timeout=6)
+        finally:
+            k.keyup("Return")
+    print(f"tour screenshots: {os.path.abspath(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+// KioskUi: the patient-facing kiosk on top of a Session.
+//
+// Each frame it builds the View for the session's screen (ui/screens.h),
+// draws it (ui/render.h) and turns clicks and keys into session commands.
+// Keys: digits choose an answer (or type on the code screen), Enter or
+// Space activate the focused control, Backspace or Escape go back, Tab and
+// Shift+Tab move the focus. It holds only what the Session does not: the
+// digits typed before a code is submitted (wiped when the screen changes),
+// the focus and a press-and-hold in progress.
+//
+// Owned and called by the UI thread only; `session` and `crisis` must
+// outlive it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/site_config.h"
+#include "kiosk/clock.h"
+#include "kiosk/session.h"
+#include "ui/fonts.h"
+#include "ui/view.h"
+
+namespace outpost::ui {
+
+enum class Key { digit, confirm, back, erase, tab, shift_tab };
+
+class KioskUi {
+ public:
+  KioskUi(Session& session, const Clock& clock, const CrisisResources& crisis, Fonts fonts);
+  ~KioskUi();
+  KioskUi(const KioskUi&) = delete;
+  KioskUi& operator=(const KioskUi&) = delete;
+
+  // A key went down (`digit` 0-9 for Key::digit). Auto-repeats are not keys.
+  void key_down(Key key, int digit = 0);
+  // A key came up; ends a keyboard press-and-hold.
+  void key_up(Key key);
+  // Pointer or touch activity: keeps the session from going idle.
+  void pointer_activity();
+
+  // Runs session timers and draws one frame into the current ImGui frame.
+  void frame(float width, float height);
+
+  // The view drawn by the last frame() and its focus (index among the active
+  // elements: the overlay when shown).
+  const View& view() const { return view_; }
+  std::size_t focus() const { return focus_; }
+  // Time until an animation or countdown needs a frame; nullopt when none.
+  std::optional<Clock::Duration> next_frame_in() const;
+  // True when state changed since the last frame was drawn (a key or a click
+  // applied): draw again.
+  bool dirty() const { return dirty_; }
+
+ private:
+  void refresh();
+  // Takes a copy: the command usually lives in view_, which apply() rebuilds.
+  void apply(Command command);
+  void activate(std::size_t index);
+  const std::vector<Element>& active() const;
+  std::string lang() const;
+  void wipe_typed_code();
+  void update_hold();
+
+  Session& session_;
+  const Clock& clock_;
+  const CrisisResources& crisis_;
+  Fonts fonts_;
+  View view_;
+  std::size_t focus_ = 0;
+  bool scroll_to_focus_ = false;
+  bool dirty_ = true;
+  std::string typed_code_;
+  std::optional<Clock::Duration> hold_since_;
+  bool hold_by_key_ = false;
+  std::optional<std::size_t> pending_click_;
+};
+
+}  // namespace outpost::ui

@@ -1,0 +1,412 @@
+#include "ui/render.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <string>
+
+#include <imgui.h>
+
+#include "ui/theme.h"
+
+namespace outpost::ui {
+namespace {
+
+ImU32 col(Rgb c, float alpha = 1.f) {
+  return IM_COL32(c.r, c.g, c.b, static_cast<int>(alpha * 255));
+}
+
+// A filled rounded rectangle built from axis-aligned rectangles plus four
+// small corner pieces: SDL's software renderer draws axis-aligned quads as
+// fast rectangle fills but rasterises other triangles pixel by pixel, so a
+// full-width button drawn as one rounded polygon costs several milliseconds.
+void fill_rounded(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 c, float r) {
+  // Whole pixels, so the pieces meet without seams.
+  a = ImVec2(std::round(a.x), std::round(a.y));
+  b = ImVec2(std::round(b.x), std::round(b.y));
+  r = std::floor(std::min({r, (b.x - a.x) / 2, (b.y - a.y) / 2}));
+  if (r < 1) {
+    dl->AddRectFilled(a, b, c);
+    return;
+  }
+  dl->AddRectFilled(ImVec2(a.x + r, a.y), ImVec2(b.x - r, b.y), c);
+  dl->AddRectFilled(ImVec2(a.x, a.y + r), ImVec2(a.x + r, b.y - r), c);
+  dl->AddRectFilled(ImVec2(b.x - r, a.y + r), ImVec2(b.x, b.y - r), c);
+  // No anti-aliased fringe on the corner pieces: it would also fringe their
+  // inner edges, which shows as seams against the rectangles.
+  const ImDrawListFlags saved = dl->Flags;
+  dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
+  dl->AddRectFilled(a, ImVec2(a.x + 2 * r, a.y + 2 * r), c, r, ImDrawFlags_RoundCornersTopLeft);
+  dl->AddRectFilled(ImVec2(b.x - 2 * r, a.y), ImVec2(b.x, a.y + 2 * r), c, r,
+                    ImDrawFlags_RoundCornersTopRight);
+  dl->AddRectFilled(ImVec2(a.x, b.y - 2 * r), ImVec2(a.x + 2 * r, b.y), c, r,
+                    ImDrawFlags_RoundCornersBottomLeft);
+  dl->AddRectFilled(ImVec2(b.x - 2 * r, b.y - 2 * r), b, c, r, ImDrawFlags_RoundCornersBottomRight);
+  dl->Flags = saved;
+}
+
+ImVec2 text_size(ImFont* f, const std::string& s, float wrap = 0) {
+  return f->CalcTextSizeA(f->FontSize, FLT_MAX, wrap, s.c_str());
+}
+
+// Lays elements out top-down and draws them; one per frame.
+class Painter {
+ public:
+  Painter(const View& view, std::size_t focus, bool scroll_to_focus, const Fonts& fonts, float width,
+          float height)
+      : view_(view),
+        focus_(focus),
+        scroll_to_focus_(scroll_to_focus),
+        fonts_(fonts),
+        p_(palette()),
+        m_(metrics()),
+        w_(width),
+        h_(height) {
+    crisis_ = view.screen == "crisis";
+    cw_ = std::min(1600.f, width - 2 * m_.margin);
+    x0_ = (width - cw_) / 2;
+    dl_ = ImGui::GetWindowDrawList();
+  }
+
+  RenderResult run() {
+    // The whole screen, not the window's padded inner area (the dimming must reach the edges).
+    dl_->PushClipRect(ImVec2(0, 0), ImVec2(w_, h_), false);
+    const bool modal = !view_.overlay.empty();
+    content(view_.elements, !modal);
+    if (modal) overlay();
+    dl_->PopClipRect();
+    return result_;
+  }
+
+ private:
+  Rgb fg() const { return crisis_ ? p_.crisis_text : p_.text; }
+  Rgb bg() const { return crisis_ ? p_.crisis_background : p_.background; }
+  Rgb ring() const { return crisis_ ? Rgb{0xFF, 0xD4, 0x00} : p_.focus; }
+
+  void text(ImFont* f, float x, float wrap, const std::string& s, Rgb c) {
+    dl_->AddText(f, f->FontSize, ImVec2(x, y_), col(c), s.c_str(), nullptr, wrap);
+    y_ += text_size(f, s, wrap).y;
+  }
+
+  // An invisible ImGui button over `r`; records clicks and holds for `index`.
+  void hit(std::size_t index, const Element& e, ImVec2 pos, ImVec2 size, bool interactive, bool& hovered) {
+    hovered = false;
+    if (!interactive || !e.enabled || !e.command) return;
+    ImGui::SetCursorScreenPos(pos);
+    ImGui::PushID(static_cast<int>(index));
+    if (ImGui::InvisibleButton("##control", size)) {
+      if (e.role != Role::hold) result_.clicked = index;
+    }
+    hovered = ImGui::IsItemHovered();
+    if (e.role == Role::hold && ImGui::IsItemActive()) result_.hold_pressed = true;
+    ImGui::PopID();
+  }
+
+  // Drawn before the control: a ring-coloured rectangle, then the background
+  // inside it, leaving a 2 px gap and a ring of focus_ring px (filled
+  // rectangles, which the software renderer draws fast, unlike thick lines).
+  void focus_ring(std::size_t index, bool active_set, ImVec2 a, ImVec2 b) {
+    if (!active_set || index != focus_) return;
+    const float r = m_.focus_ring, gap = 2;
+    fill_rounded(dl_, ImVec2(a.x - gap - r, a.y - gap - r), ImVec2(b.x + gap + r, b.y + gap + r), col(ring()),
+                 12 + gap + r);
+    fill_rounded(dl_, ImVec2(a.x - gap, a.y - gap), ImVec2(b.x + gap, b.y + gap), col(bg()), 12 + gap);
+  }
+
+  // A full-width (or given-width) button with a label, optional detail line
+  // and digit badge.
+  void button(std::size_t index, const Element& e, ImVec2 pos, ImVec2 size, bool interactive,
+              bool active_set) {
+    bool hovered = false;
+    hit(index, e, pos, size, interactive, hovered);
+    const ImVec2 end(pos.x + size.x, pos.y + size.y);
+    Rgb fill = p_.button, ink = p_.button_text;
+    if (!e.enabled) {
+      fill = p_.disabled;
+      ink = p_.disabled_text;
+    } else if (e.role == Role::answer || e.role == Role::review_line) {
+      fill = e.selected ? p_.selected : p_.answer;
+      ink = e.selected ? p_.selected_text : p_.answer_text;
+    } else if (hovered) {
+      fill = p_.button_hover;
+    }
+    focus_ring(index, active_set, pos, end);
+    if (e.role == Role::answer || e.role == Role::review_line) {
+      fill_rounded(dl_, pos, end, col(p_.button), 12);  // 3 px border
+      fill_rounded(dl_, ImVec2(pos.x + 3, pos.y + 3), ImVec2(end.x - 3, end.y - 3), col(fill), 9);
+    } else {
+      fill_rounded(dl_, pos, end, col(fill), 12);
+    }
+    if (e.role == Role::hold && view_.hold_progress > 0) {
+      const float wfill = size.x * std::clamp(view_.hold_progress, 0.f, 1.f);
+      fill_rounded(dl_, pos, ImVec2(pos.x + wfill, end.y), col(p_.hold_fill), 12);
+    }
+    ImFont* f = e.role == Role::keypad || e.role == Role::nav ? fonts_.body_bold : fonts_.question;
+    if (e.role == Role::review_line) f = fonts_.body;
+    float tx = pos.x + 32;
+    if (e.shortcut >= 0 && e.role == Role::answer) {
+      // Digit badge: the key that chooses this answer.
+      const ImVec2 c(pos.x + 56, pos.y + size.y / 2);
+      dl_->AddCircleFilled(c, 32, col(e.selected ? p_.selected_text : p_.button));
+      const std::string d = std::to_string(e.shortcut);
+      const ImVec2 ds = text_size(fonts_.body_bold, d);
+      dl_->AddText(fonts_.body_bold, fonts_.body_bold->FontSize, ImVec2(c.x - ds.x / 2, c.y - ds.y / 2),
+                   col(e.selected ? p_.selected : p_.button_text), d.c_str());
+      tx = pos.x + 112;
+    }
+    if (e.role == Role::review_line) {
+      const float wrap = size.x * 0.62f;
+      const ImVec2 ts = text_size(f, e.text, wrap);
+      dl_->AddText(f, f->FontSize, ImVec2(tx, pos.y + (size.y - ts.y) / 2), col(ink), e.text.c_str(), nullptr,
+                   wrap);
+      const ImVec2 as = text_size(fonts_.body_bold, e.detail, size.x * 0.3f);
+      dl_->AddText(fonts_.body_bold, fonts_.body_bold->FontSize,
+                   ImVec2(end.x - 32 - as.x, pos.y + (size.y - as.y) / 2), col(ink), e.detail.c_str(),
+                   nullptr, size.x * 0.3f);
+    } else if (e.role == Role::answer) {
+      const float wrap = end.x - tx - 32;
+      const ImVec2 ts = text_size(f, e.text, wrap);
+      dl_->AddText(f, f->FontSize, ImVec2(tx, pos.y + (size.y - ts.y) / 2), col(ink), e.text.c_str(), nullptr,
+                   wrap);
+    } else {
+      const ImVec2 ts = text_size(f, e.text);
+      float ty = pos.y + (size.y - ts.y) / 2;
+      if (!e.detail.empty()) ty -= fonts_.small->FontSize / 2;
+      dl_->AddText(f, f->FontSize, ImVec2(pos.x + (size.x - ts.x) / 2, ty), col(ink), e.text.c_str());
+      if (!e.detail.empty()) {
+        const ImVec2 ds = text_size(fonts_.small, e.detail);
+        dl_->AddText(fonts_.small, fonts_.small->FontSize, ImVec2(pos.x + (size.x - ds.x) / 2, ty + ts.y),
+                     col(ink), e.detail.c_str());
+      }
+    }
+  }
+
+  float answer_height(const Element& e, ImFont* f, float wrap) const {
+    return std::max(m_.answer_height, text_size(f, e.text, wrap).y + 36);
+  }
+
+  void content(const std::vector<Element>& els, bool interactive) {
+    y_ = m_.margin / 2;
+    const float nav_top = h_ - m_.margin / 2 - m_.nav_height;
+    for (std::size_t i = 0; i < els.size(); ++i) {
+      const Element& e = els[i];
+      switch (e.role) {
+        case Role::heading:
+          text(fonts_.heading, x0_, x0_ + cw_, e.text, fg());
+          y_ += m_.gap;
+          break;
+        case Role::context:
+          text(fonts_.small, x0_, x0_ + cw_, e.text, crisis_ ? p_.crisis_text : p_.muted_text);
+          y_ += m_.gap / 2;
+          break;
+        case Role::body:
+          text(fonts_.body, x0_, x0_ + cw_, e.text, fg());
+          y_ += m_.gap;
+          break;
+        case Role::question:
+          y_ += m_.gap / 2;
+          text(fonts_.question, x0_, x0_ + cw_, e.text, fg());
+          y_ += m_.gap * 1.5f;
+          break;
+        case Role::error:
+          text(fonts_.body_bold, x0_, x0_ + cw_, e.text, p_.error_text);
+          y_ += m_.gap;
+          break;
+        case Role::progress:
+          progress(e);
+          break;
+        case Role::code_display:
+          code_display(e);
+          break;
+        case Role::crisis_line:
+          crisis_line(e);
+          break;
+        case Role::answer:
+        case Role::choice:
+        case Role::hold: {
+          const float hgt =
+              e.role == Role::answer ? answer_height(e, fonts_.question, cw_ - 144) : m_.answer_height;
+          button(i, e, ImVec2(x0_, y_), ImVec2(cw_, hgt), interactive, interactive);
+          y_ += hgt + m_.gap;
+          break;
+        }
+        case Role::keypad:
+          i = keypad(els, i, interactive) - 1;
+          break;
+        case Role::review_line:
+          i = review(els, i, nav_top, interactive) - 1;
+          break;
+        case Role::nav:
+          break;  // drawn in the bottom bar
+      }
+    }
+    nav_bar(els, nav_top, interactive);
+  }
+
+  void progress(const Element& e) {
+    const float top = y_;
+    text(fonts_.small, x0_, 0, e.text, p_.muted_text);
+    if (!e.detail.empty()) {
+      const ImVec2 ds = text_size(fonts_.small, e.detail);
+      dl_->AddText(fonts_.small, fonts_.small->FontSize, ImVec2(x0_ + cw_ - ds.x, top), col(p_.muted_text),
+                   e.detail.c_str());
+    }
+    y_ += 6;
+    const float frac = view_.progress_total ? float(view_.progress_index) / float(view_.progress_total) : 0.f;
+    fill_rounded(dl_, ImVec2(x0_, y_), ImVec2(x0_ + cw_, y_ + 14), col(p_.answer), 7);
+    fill_rounded(dl_, ImVec2(x0_, y_), ImVec2(x0_ + cw_ * frac, y_ + 14), col(p_.button), 7);
+    y_ += 14 + m_.gap;
+  }
+
+  void code_display(const Element& e) {
+    const ImVec2 ts = text_size(fonts_.heading, e.text);
+    const float bw = std::max(ts.x + 80, 640.f), bh = ts.y + 24;
+    const float bx = x0_ + (cw_ - bw) / 2;
+    fill_rounded(dl_, ImVec2(bx, y_), ImVec2(bx + bw, y_ + bh), col(p_.answer), 12);
+    dl_->AddText(fonts_.heading, fonts_.heading->FontSize, ImVec2(bx + (bw - ts.x) / 2, y_ + 12),
+                 col(p_.text), e.text.c_str());
+    y_ += bh + m_.gap;
+  }
+
+  void crisis_line(const Element& e) {
+    const ImVec2 ns = text_size(fonts_.heading, e.detail);
+    const float wrap = x0_ + cw_ - ns.x - 60;
+    const ImVec2 ls = text_size(fonts_.body_bold, e.text, wrap - x0_);
+    const float hgt = std::max(ns.y, ls.y);
+    dl_->AddText(fonts_.body_bold, fonts_.body_bold->FontSize, ImVec2(x0_, y_ + (hgt - ls.y) / 2), col(fg()),
+                 e.text.c_str(), nullptr, wrap);
+    dl_->AddText(fonts_.heading, fonts_.heading->FontSize, ImVec2(x0_ + cw_ - ns.x, y_), col(fg()),
+                 e.detail.c_str());
+    y_ += hgt + m_.gap;
+  }
+
+  // Keys 1-9 in a 3-wide grid, then 0 and the wide Delete key.
+  std::size_t keypad(const std::vector<Element>& els, std::size_t first, bool interactive) {
+    const float kw = 200, kh = 100, gap = m_.gap;
+    const float gx = x0_ + (cw_ - (3 * kw + 2 * gap)) / 2;
+    std::size_t i = first, slot = 0;
+    for (; i < els.size() && els[i].role == Role::keypad; ++i, ++slot) {
+      const float x = gx + static_cast<float>(slot % 3) * (kw + gap);
+      const float y = y_ + static_cast<float>(slot / 3) * (kh + gap);
+      const bool wide = slot == 10;
+      button(i, els[i], ImVec2(x, y), ImVec2(wide ? 2 * kw + gap : kw, kh), interactive, interactive);
+    }
+    y_ += static_cast<float>((slot + 2) / 3) * (kh + gap);
+    return i;
+  }
+
+  std::size_t review(const std::vector<Element>& els, std::size_t first, float bottom, bool interactive) {
+    const float hgt = bottom - m_.gap - y_;
+    ImGui::SetCursorScreenPos(ImVec2(x0_ - m_.focus_ring * 2, y_));
+    ImGui::BeginChild("##review", ImVec2(cw_ + m_.focus_ring * 4 + 40, hgt), false);
+    ImDrawList* outer = dl_;
+    dl_ = ImGui::GetWindowDrawList();
+    const float saved_y = y_;
+    std::size_t i = first;
+    float ly = ImGui::GetCursorScreenPos().y + m_.focus_ring + 4;
+    for (; i < els.size() && els[i].role == Role::review_line; ++i) {
+      const float lh = std::max(96.f, text_size(fonts_.body, els[i].text, cw_ * 0.62f).y + 28);
+      // Lines scrolled out of sight are not drawn; the focused one always is,
+      // so that it can be scrolled to.
+      ImGui::SetCursorScreenPos(ImVec2(x0_, ly));
+      if (i == focus_ || ImGui::IsRectVisible(ImVec2(cw_, lh)))
+        button(i, els[i], ImVec2(x0_, ly), ImVec2(cw_, lh), interactive, interactive);
+      if (i == focus_ && interactive && scroll_to_focus_) ImGui::SetScrollHereY(0.5f);
+      ly += lh + m_.gap / 2;
+    }
+    ImGui::SetCursorScreenPos(ImVec2(x0_, ly));
+    ImGui::Dummy(ImVec2(1, 1));
+    ImGui::EndChild();
+    dl_ = outer;
+    y_ = saved_y + hgt + m_.gap;
+    return i;
+  }
+
+  void nav_bar(const std::vector<Element>& els, float top, bool interactive) {
+    float left = x0_, right = x0_ + cw_;
+    for (std::size_t i = 0; i < els.size(); ++i) {
+      const Element& e = els[i];
+      if (e.role != Role::nav) continue;
+      const float bw = std::max(300.f, text_size(fonts_.body_bold, e.text).x + 96);
+      const bool is_back = e.command && e.command->kind == Command::back;
+      if (is_back) {
+        button(i, e, ImVec2(left, top), ImVec2(bw, m_.nav_height), interactive, interactive);
+        left += bw + m_.gap;
+      }
+    }
+    for (std::size_t i = els.size(); i-- > 0;) {
+      const Element& e = els[i];
+      if (e.role != Role::nav || (e.command && e.command->kind == Command::back)) continue;
+      const float bw = std::max(300.f, text_size(fonts_.body_bold, e.text).x + 96);
+      right -= bw;
+      button(i, e, ImVec2(right, top), ImVec2(bw, m_.nav_height), interactive, interactive);
+      right -= m_.gap;
+    }
+  }
+
+  void overlay() {
+    dl_->AddRectFilled(ImVec2(0, 0), ImVec2(w_, h_), IM_COL32(0, 0, 0, 150));
+    const float pw = std::min(1200.f, w_ - 2 * m_.margin), ph = 450;
+    const float px = (w_ - pw) / 2, py = (h_ - ph) / 2;
+    fill_rounded(dl_, ImVec2(px, py), ImVec2(px + pw, py + ph), col(p_.background), 16);
+    dl_->AddRect(ImVec2(px, py), ImVec2(px + pw, py + ph), col(p_.button), 16, 0, 4);
+    const float saved_x0 = x0_, saved_cw = cw_;
+    const bool saved_crisis = crisis_;
+    crisis_ = false;
+    x0_ = px + 60;
+    cw_ = pw - 120;
+    y_ = py + 50;
+    for (std::size_t i = 0; i < view_.overlay.size(); ++i) {
+      const Element& e = view_.overlay[i];
+      if (e.role == Role::heading) {
+        text(fonts_.heading, x0_, x0_ + cw_, e.text, p_.text);
+        y_ += m_.gap;
+      } else if (e.role == Role::body) {
+        text(fonts_.body, x0_, x0_ + cw_, e.text, p_.text);
+        y_ += m_.gap * 2;
+      } else {
+        button(i, e, ImVec2(x0_, y_), ImVec2(cw_, m_.answer_height), true, true);
+        y_ += m_.answer_height + m_.gap;
+      }
+    }
+    x0_ = saved_x0;
+    cw_ = saved_cw;
+    crisis_ = saved_crisis;
+  }
+
+ private:
+  const View& view_;
+  std::size_t focus_;
+  bool scroll_to_focus_;
+  const Fonts& fonts_;
+  const Palette& p_;
+  const Metrics& m_;
+  float w_, h_, cw_ = 0, x0_ = 0, y_ = 0;
+  bool crisis_ = false;
+  ImDrawList* dl_ = nullptr;
+  RenderResult result_;
+};
+
+}  // namespace
+
+RenderResult render(const View& view, std::size_t focus, bool scroll_to_focus, const Fonts& fonts,
+                    float width, float height) {
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImVec2(width, height));
+  // No window background: the caller clears to background_colour(), which
+  // costs far less than a full-screen polygon in a software renderer.
+  ImGui::Begin("##kiosk", nullptr,
+               ImGuiWindowFlags_NoBackground | ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+                   ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoNav);
+  Painter painter(view, focus, scroll_to_focus, fonts, width, height);
+  RenderResult r = painter.run();
+  ImGui::End();
+  return r;
+}
+
+Rgb background_colour(const View& view) {
+  return view.screen == "crisis" ? palette().crisis_background : palette().background;
+}
+
+}  // namespace outpost::ui

@@ -1,0 +1,28 @@
+// Draws a View with ImGui into one full-screen window. The only ImGui code
+// besides the theme and fonts; called on the UI thread between NewFrame and
+// Render.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "ui/fonts.h"
+#include "ui/theme.h"
+#include "ui/view.h"
+
+namespace outpost::ui {
+
+struct RenderResult {
+  std::optional<std::size_t> clicked;  // index among the active elements (overlay if shown)
+  bool hold_pressed = false;           // the pointer is down on the hold control
+};
+
+// `focus` indexes the active elements (the overlay when it is shown);
+// `scroll_to_focus` scrolls a long list (review) to it after a Tab.
+RenderResult render(const View& view, std::size_t focus, bool scroll_to_focus, const Fonts& fonts,
+                    float width, float height);
+
+// The colour to clear the frame to before drawing `view`.
+Rgb background_colour(const View& view);
+
+}  // namespace outpost::ui

@@ -1,0 +1,18 @@
+// Pieces several screens share.
+#include "ui/screens.h"
+#include "ui/strings.h"
+
+namespace outpost::ui {
+
+void add_patient_error(const ScreenContext& ctx, View& view) {
+  if (const char* err = patient_error_text(ctx.lang, ctx.session.error()); *err != '\0')
+    view.elements.push_back(text_element(Role::error, err));
+}
+
+void add_heading_in_every_language(const ScreenContext& ctx, View& view, Msg heading) {
+  view.elements.push_back(text_element(Role::heading, tr(ctx.lang, heading)));
+  for (const std::string& other : ctx.session.config().languages)
+    if (other != ctx.lang) view.elements.push_back(text_element(Role::context, tr(other, heading)));
+}
+
+}  // namespace outpost::ui

@@ -1,0 +1,56 @@
+// The kiosk's own words (buttons, instructions, errors) in each language it
+// offers. Compiled in: the UI does no I/O, and a language is added by adding
+// a column here. Questionnaire texts come from the questionnaires themselves.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "kiosk/session.h"
+
+namespace outpost::ui {
+
+enum class Msg {
+  welcome_heading,
+  welcome_body,
+  check_in,
+  videos,
+  join_group,
+  coming_soon,
+  language_heading,
+  code_heading,
+  code_body,
+  code_continue,
+  code_anonymous,
+  delete_digit,
+  back,
+  next,
+  question_progress,  // "Question {1} of {2}"
+  review_heading,
+  review_body,
+  review_skipped,
+  review_change,
+  submit,
+  thanks_heading,
+  thanks_body,
+  finish,
+  crisis_hold,  // label of the press-and-hold button
+  crisis_hold_hint,
+  idle_heading,
+  idle_body,  // "... cleared in {1} seconds"
+  still_here,
+  yes,
+  no,
+  unsupported_item,
+};
+
+// The message in `lang`; English when the language or message is missing.
+const char* tr(std::string_view lang, Msg id);
+// tr() with {1} and {2} replaced.
+std::string trf(std::string_view lang, Msg id, std::string_view a, std::string_view b = {});
+// What the patient is told for a session error; empty for none.
+const char* patient_error_text(std::string_view lang, PatientError e);
+// A language's name in itself ("Español"); the code itself when unknown.
+std::string language_name(std::string_view code);
+
+}  // namespace outpost::ui
