@@ -1,0 +1,22 @@
+// Registration of outpost-clinic's command groups. Each register_* lives in
+// its own file (outpost_clinic_<group>.cpp), adds subcommands whose callbacks
+// set `exit_code`, and gets one line in outpost_clinic.cpp's main.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace outpost::clinic {
+
+struct CommonOptions {
+  std::string config_file;  // the clinic's config
+  std::string data_dir;     // the clinic's data dir
+};
+
+// keygen, enroll (outpost_clinic_keys.cpp).
+void register_keys(CLI::App& app, CommonOptions& common, int& exit_code);
+// ingest, export, alerts, fleet (outpost_clinic_ingest.cpp).
+void register_ingest(CLI::App& app, CommonOptions& common, int& exit_code);
+
+}  // namespace outpost::clinic

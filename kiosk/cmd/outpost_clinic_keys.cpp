@@ -1,0 +1,97 @@
+// outpost-clinic keygen / enroll (docs/design.md, "Keys").
+#include <sodium.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "kiosk/cmd/outpost_clinic_commands.h"
+#include "sync/keys.h"
+
+namespace outpost::clinic {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int fail(const Status& s) {
+  std::cerr << "outpost-clinic: " << s.message() << "\n";
+  return 1;
+}
+
+int run_keygen(const std::string& out) {
+  if (auto s = sync::clinic_keygen(out); !s.ok()) return fail(s);
+  std::cout << "clinic keys written to " << out << " (keep sealing.sk and signing.sk secret)\n";
+  return 0;
+}
+
+// TOML basic string: quote and escape.
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+struct EnrollArgs {
+  std::string clinic, kiosk_id, server, out;
+};
+
+int run_enroll(const EnrollArgs& a) {
+  if (auto s = sync::validate_kiosk_id(a.kiosk_id); !s.ok()) return fail(s);
+  if (a.server.find('"') != std::string::npos || a.server.find('\n') != std::string::npos)
+    return fail(Status(Errc::invalid_argument, "--server: not a URL"));
+  sync::ClinicDir clinic{a.clinic};
+  auto seal_pk = sync::load_key<sync::SealingPublicKey>(clinic.sealing_pk());
+  if (!seal_pk.ok()) return fail(seal_pk.status());
+  auto sign_pk = sync::load_key<sync::SigningPublicKey>(clinic.signing_pk());
+  if (!sign_pk.ok()) return fail(sign_pk.status());
+
+  fs::path dir = a.out;
+  fs::path config = dir / "outpost.toml";
+  fs::path key_file = dir / "kiosk.sk";
+  for (const auto& f : {config, key_file})
+    if (fs::exists(f)) return fail(Status(Errc::invalid_argument, f.string() + ": exists; refusing to overwrite"));
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(Status(Errc::io_error, dir.string() + ": cannot create: " + ec.message()));
+
+  sync::SigningKeyPair kiosk = sync::generate_signing_keys();
+  Status s = sync::register_kiosk(clinic, a.kiosk_id, kiosk.pk);
+  if (s.ok()) s = sync::write_key_file(key_file, kiosk.sk.bytes, /*secret=*/true);
+  sodium_memzero(kiosk.sk.bytes.data(), kiosk.sk.bytes.size());
+  if (!s.ok()) return fail(s);
+
+  std::ofstream toml(config, std::ios::binary);
+  toml << "# Written by outpost-clinic enroll. docs/design.md, \"Keys\" and \"Site config\".\n"
+       << "[kiosk]\nid = " << toml_string(a.kiosk_id) << "\n\n"
+       << "[clinic]\nserver = " << toml_string(a.server) << "\n"
+       << "sealing_public_key = " << toml_string(sync::key_to_base64(*seal_pk)) << "\n"
+       << "signing_public_key = " << toml_string(sync::key_to_base64(*sign_pk)) << "\n"
+       << "kiosk_key_file = \"kiosk.sk\"\n";
+  toml.close();
+  if (!toml) return fail(Status(Errc::io_error, config.string() + ": cannot write"));
+  std::cout << "kiosk '" << a.kiosk_id << "' enrolled: " << config.string() << ", " << key_file.string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_keys(CLI::App& app, CommonOptions&, int& exit_code) {
+  auto keygen_out = std::make_shared<std::string>();
+  auto* keygen = app.add_subcommand("keygen", "make the clinic's sealing and signing key pairs");
+  keygen->add_option("--out", *keygen_out, "clinic key directory (CLINIC_DIR)")->required();
+  keygen->callback([keygen_out, &exit_code] { exit_code = run_keygen(*keygen_out); });
+
+  auto args = std::make_shared<EnrollArgs>();
+  auto* enroll = app.add_subcommand("enroll", "provision a kiosk: its config, its key, and register it");
+  enroll->add_option("--clinic", args->clinic, "clinic key directory (from keygen)")->required();
+  enroll->add_option("--kiosk-id", args->kiosk_id, "the kiosk's id")->required();
+  enroll->add_option("--server", args->server, "the clinic drop box URL")->required();
+  enroll->add_option("--out", args->out, "kiosk directory to write (KIOSK_DIR)")->required();
+  enroll->callback([args, &exit_code] { exit_code = run_enroll(*args); });
+}
+
+}  // namespace outpost::clinic

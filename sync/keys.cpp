@@ -1,0 +1,180 @@
+#include "sync/keys.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <vector>
+
+namespace outpost::sync {
+
+namespace fs = std::filesystem;
+
+bool crypto_init() {
+  static const bool ok = sodium_init() >= 0;
+  return ok;
+}
+
+SealingKeyPair generate_sealing_keys() {
+  SealingKeyPair kp;
+  crypto_box_keypair(kp.pk.bytes.data(), kp.sk.bytes.data());
+  return kp;
+}
+
+SigningKeyPair generate_signing_keys() {
+  SigningKeyPair kp;
+  crypto_sign_keypair(kp.pk.bytes.data(), kp.sk.bytes.data());
+  return kp;
+}
+
+SigningPublicKey public_of(const SigningSecretKey& sk) {
+  SigningPublicKey pk;
+  crypto_sign_ed25519_sk_to_pk(pk.bytes.data(), sk.bytes.data());
+  return pk;
+}
+
+std::string to_base64(std::span<const std::uint8_t> bytes) {
+  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+Status from_base64(std::string_view text, std::span<std::uint8_t> out, std::string_view what) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  std::size_t len = 0;
+  std::vector<std::uint8_t> buf(text.size());
+  if (sodium_base642bin(buf.data(), buf.size(), text.data(), text.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0)
+    return Status(Errc::invalid_config, std::string(what) + ": not valid base64");
+  if (len != out.size()) {
+    sodium_memzero(buf.data(), buf.size());
+    return Status(Errc::invalid_config, std::string(what) + ": expected " + std::to_string(out.size()) +
+                                            " bytes, found " + std::to_string(len));
+  }
+  std::memcpy(out.data(), buf.data(), len);
+  sodium_memzero(buf.data(), buf.size());
+  return Status::Ok();
+}
+
+namespace {
+Status io_error(const fs::path& file, std::string_view what) {
+  return Status(errno == ENOSPC ? Errc::storage_full : Errc::io_error,
+                file.string() + ": " + std::string(what) + ": " + std::strerror(errno));
+}
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Writes `text` to a temp name beside `file`, fsyncs, renames over `file`.
+Status write_file_atomic(const fs::path& file, std::string_view text, mode_t mode) {
+  fs::path tmp = file;
+  tmp += ".tmp";
+  Fd f;
+  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (f.fd < 0) return io_error(tmp, "cannot create");
+  if (::fchmod(f.fd, mode) != 0) return io_error(tmp, "cannot set mode");
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(f.fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = io_error(tmp, "cannot write");
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(f.fd) != 0) return io_error(tmp, "cannot fsync");
+  if (::rename(tmp.c_str(), file.c_str()) != 0) return io_error(file, "cannot rename into place");
+  return Status::Ok();
+}
+}  // namespace
+
+Status write_key_file(const fs::path& file, std::span<const std::uint8_t> key, bool secret) {
+  std::string text = to_base64(key) + "\n";
+  Status s = write_file_atomic(file, text, secret ? 0600 : 0644);
+  sodium_memzero(text.data(), text.size());
+  return s;
+}
+
+Status read_key_file(const fs::path& file, std::span<std::uint8_t> out) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status(Errc::not_found, file.string() + ": cannot open key file");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Status s = from_base64(text, out, file.string());
+  sodium_memzero(text.data(), text.size());
+  return s;
+}
+
+Status validate_kiosk_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return Status(Errc::invalid_argument, "kiosk id must be 1-64 characters");
+  if (id.front() == '.') return Status(Errc::invalid_argument, "kiosk id must not start with '.'");
+  for (char c : id) {
+    bool good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                c == '_' || c == '-';
+    if (!good)
+      return Status(Errc::invalid_argument, "kiosk id '" + std::string(id) + "': only letters, digits, '.', '_', '-'");
+  }
+  return Status::Ok();
+}
+
+fs::path ClinicDir::kiosk_pk(std::string_view kiosk_id) const {
+  return root / "kiosks" / (std::string(kiosk_id) + ".pk");
+}
+
+Status clinic_keygen(const fs::path& dir) {
+  if (!crypto_init()) return Status(Errc::internal, "libsodium failed to initialise");
+  std::error_code ec;
+  fs::create_directories(dir / "kiosks", ec);
+  if (ec) return Status(Errc::io_error, dir.string() + ": cannot create: " + ec.message());
+  ClinicDir c{dir};
+  for (const auto& f : {c.sealing_pk(), c.sealing_sk(), c.signing_pk(), c.signing_sk()})
+    if (fs::exists(f)) return Status(Errc::invalid_argument, f.string() + ": exists; refusing to overwrite clinic keys");
+  SealingKeyPair seal = generate_sealing_keys();
+  SigningKeyPair sign = generate_signing_keys();
+  Status s = write_key_file(c.sealing_sk(), seal.sk.bytes, true);
+  if (s.ok()) s = write_key_file(c.sealing_pk(), seal.pk.bytes, false);
+  if (s.ok()) s = write_key_file(c.signing_sk(), sign.sk.bytes, true);
+  if (s.ok()) s = write_key_file(c.signing_pk(), sign.pk.bytes, false);
+  sodium_memzero(seal.sk.bytes.data(), seal.sk.bytes.size());
+  sodium_memzero(sign.sk.bytes.data(), sign.sk.bytes.size());
+  return s;
+}
+
+Status register_kiosk(const ClinicDir& clinic, std::string_view kiosk_id, const SigningPublicKey& pk) {
+  if (auto s = validate_kiosk_id(kiosk_id); !s.ok()) return s;
+  std::error_code ec;
+  fs::create_directories(clinic.root / "kiosks", ec);
+  if (ec) return Status(Errc::io_error, (clinic.root / "kiosks").string() + ": cannot create: " + ec.message());
+  fs::path file = clinic.kiosk_pk(kiosk_id);
+  if (fs::exists(file)) {
+    auto old = load_key<SigningPublicKey>(file);
+    if (!old.ok()) return old.status();
+    if (old->bytes != pk.bytes)
+      return Status(Errc::invalid_argument,
+                    "kiosk '" + std::string(kiosk_id) + "' is already enrolled with a different key (" +
+                        file.string() + ")");
+    return Status::Ok();
+  }
+  return write_key_file(file, pk.bytes, false);
+}
+
+Result<SigningPublicKey> registered_kiosk_key(const ClinicDir& clinic, std::string_view kiosk_id) {
+  if (auto s = validate_kiosk_id(kiosk_id); !s.ok()) return Status(Errc::unauthorized, s.message());
+  fs::path file = clinic.kiosk_pk(kiosk_id);
+  if (!fs::exists(file))
+    return Status(Errc::unauthorized, "kiosk '" + std::string(kiosk_id) + "' is not enrolled (" + file.string() + ")");
+  return load_key<SigningPublicKey>(file);
+}
+
+}  // namespace outpost::sync

@@ -1,0 +1,38 @@
+#include "sync/kiosk_outbox.h"
+
+#include <sys/stat.h>
+
+namespace outpost::sync {
+
+Result<std::unique_ptr<KioskOutbox>> KioskOutbox::open(const KioskOutboxOptions& options) {
+  if (!crypto_init()) return Status(Errc::internal, "libsodium failed to initialise");
+  std::unique_ptr<KioskOutbox> k(new KioskOutbox());
+  if (!options.clinic_sealing_public_key.empty()) {
+    auto pk = key_from_base64<SealingPublicKey>(options.clinic_sealing_public_key, "clinic.sealing_public_key");
+    if (!pk.ok()) return pk.status();
+    k->clinic_ = *pk;
+  }
+  auto dicts = Dictionaries::load(options.dictionary_dir);
+  if (!dicts.ok()) return dicts.status();
+  k->dicts_ = std::move(*dicts);
+  std::error_code ec;
+  bool created = std::filesystem::create_directories(options.data_dir, ec);
+  if (!ec && created) ::chmod(options.data_dir.c_str(), 0700);
+  if (ec) {
+    Errc code = ec == std::errc::no_space_on_device ? Errc::storage_full : Errc::io_error;
+    return Status(code, options.data_dir.string() + ": cannot create the data dir: " + ec.message());
+  }
+  auto outbox = SqliteOutbox::open(outbox_path(options.data_dir));
+  if (!outbox.ok()) return outbox.status();
+  k->outbox_ = std::move(*outbox);
+  return k;
+}
+
+Result<SubmitSink*> KioskOutbox::sink() {
+  if (!clinic_)
+    return Status(Errc::invalid_config, "clinic.sealing_public_key is not set in the site config (outpost-clinic enroll)");
+  if (!sink_) sink_ = std::make_unique<OutboxSubmitSink>(*outbox_, dicts_, *clinic_, clock_, boot_);
+  return static_cast<SubmitSink*>(sink_.get());
+}
+
+}  // namespace outpost::sync

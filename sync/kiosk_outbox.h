@@ -1,0 +1,43 @@
+// KioskOutbox: everything the kiosk's Submit path needs, opened together from
+// the site config's values: the SQLite outbox in the data dir, the zstd
+// dictionaries, the clinic's sealing public key and an OutboxSubmitSink over
+// them. The kiosk window and `outpostctl` both open it this way so they run
+// the same path. Use from one thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kiosk/clock.h"
+#include "sync/outbox_sqlite.h"
+#include "sync/submit_outbox.h"
+
+namespace outpost::sync {
+
+struct KioskOutboxOptions {
+  std::filesystem::path data_dir;        // created if missing (mode 0700)
+  std::string clinic_sealing_public_key; // base64; empty: submit is refused
+  std::filesystem::path dictionary_dir;  // config/dictionaries
+};
+
+class KioskOutbox {
+ public:
+  static Result<std::unique_ptr<KioskOutbox>> open(const KioskOutboxOptions& options);
+
+  SqliteOutbox& outbox() { return *outbox_; }
+  // Errc::invalid_config when the config has no clinic sealing key.
+  Result<SubmitSink*> sink();
+
+ private:
+  KioskOutbox() = default;
+  std::unique_ptr<SqliteOutbox> outbox_;
+  Dictionaries dicts_;
+  std::optional<SealingPublicKey> clinic_;
+  SystemClock clock_;
+  ProcBootIdSource boot_;
+  std::unique_ptr<OutboxSubmitSink> sink_;
+};
+
+}  // namespace outpost::sync

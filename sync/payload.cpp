@@ -1,0 +1,166 @@
+#include "sync/payload.h"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+
+namespace outpost::sync {
+
+using nlohmann::json;
+
+namespace {
+std::string questionnaire_ref(const Questionnaire& q) { return q.url() + "|" + q.version(); }
+
+// The items that take an answer, in document order: the positions of "a".
+std::vector<const Item*> answerable_items(const Questionnaire& q) {
+  std::vector<const Item*> out;
+  for (const Item* item : q.flatten())
+    if (item->type != ItemType::group && item->type != ItemType::display) out.push_back(item);
+  return out;
+}
+
+// A choice answer travels as its option's index; -1 never decodes, so an
+// answer outside the options (which validate_answers rejects) cannot pass.
+std::int64_t option_index(const Item& item, const Coding& c) {
+  for (std::size_t i = 0; i < item.options.size(); ++i)
+    if (item.options[i].coding == c) return static_cast<std::int64_t>(i);
+  return -1;
+}
+
+SecretBytes dump_secret(const json& j) {
+  std::string text = j.dump();
+  SecretBytes out(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  sodium_memzero(text.data(), text.size());
+  return out;
+}
+
+void put_meta(json& j, const ResponseMeta& meta) {
+  if (!meta.language.empty()) j["l"] = meta.language;
+  if (!meta.subject.empty()) j["s"] = meta.subject;
+  if (!meta.authored.empty()) j["t"] = meta.authored;
+}
+
+Status corrupt(const std::string& what) { return Status(Errc::corrupt, "check-in payload: " + what); }
+
+Result<json> parse_payload(std::string_view payload) {
+  json j = json::parse(payload, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return corrupt("not a JSON object");
+  if (!j.contains("q") || !j["q"].is_string()) return corrupt("missing \"q\"");
+  return j;
+}
+
+std::string optional_string(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Result<AnswerValue> decode_value(const Item& item, const json& v) {
+  auto bad = [&](const char* want) {
+    return Status(Errc::invalid_response, "check-in payload: " + item.link_id + ": expected " + want);
+  };
+  switch (item.type) {
+    case ItemType::choice: {
+      if (!v.is_number_unsigned() || v.get<std::uint64_t>() >= item.options.size()) return bad("an option index");
+      return AnswerValue(item.options[v.get<std::size_t>()].coding);
+    }
+    case ItemType::boolean:
+      if (!v.is_boolean()) return bad("a boolean");
+      return AnswerValue(v.get<bool>());
+    case ItemType::integer:
+      if (!v.is_number_integer()) return bad("an integer");
+      return AnswerValue(v.get<std::int64_t>());
+    case ItemType::decimal:
+      if (!v.is_number()) return bad("a number");
+      return AnswerValue(v.get<double>());
+    case ItemType::string:
+    case ItemType::text:
+      if (!v.is_string()) return bad("a string");
+      return AnswerValue(v.get<std::string>());
+    case ItemType::date:
+      if (!v.is_string()) return bad("a date");
+      return AnswerValue(Date{v.get<std::string>()});
+    case ItemType::group:
+    case ItemType::display: break;
+  }
+  return bad("no answer (group or display item)");
+}
+}  // namespace
+
+SecretBytes encode_checkin(const Questionnaire& q, const Answers& answers, const ResponseMeta& meta) {
+  json j = json::object();
+  j["q"] = questionnaire_ref(q);
+  put_meta(j, meta);
+  json a = json::array();
+  std::size_t answered = 0;
+  for (const Item* item : answerable_items(q)) {
+    const AnswerValue* value = answers.get(item->link_id);
+    if (!value) {
+      a.push_back(nullptr);
+      continue;
+    }
+    answered = a.size() + 1;
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, Coding>) {
+            a.push_back(option_index(*item, v));
+          } else if constexpr (std::is_same_v<T, Date>) {
+            a.push_back(v.iso);
+          } else {
+            a.push_back(v);
+          }
+        },
+        *value);
+  }
+  a.erase(a.begin() + static_cast<std::ptrdiff_t>(answered), a.end());  // trailing nulls say nothing
+  j["a"] = std::move(a);
+  return dump_secret(j);
+}
+
+Result<std::string> checkin_questionnaire(std::string_view payload) {
+  auto j = parse_payload(payload);
+  if (!j.ok()) return j.status();
+  return (*j)["q"].get<std::string>();
+}
+
+Result<Checkin> decode_checkin(const Questionnaire& q, std::string_view payload) {
+  auto j = parse_payload(payload);
+  if (!j.ok()) return j.status();
+  if ((*j)["q"].get<std::string>() != questionnaire_ref(q))
+    return corrupt("made with questionnaire " + (*j)["q"].get<std::string>() + ", not " + questionnaire_ref(q));
+  Checkin c;
+  c.meta.language = optional_string(*j, "l");
+  c.meta.subject = optional_string(*j, "s");
+  c.meta.authored = optional_string(*j, "t");
+  auto it = j->find("a");
+  if (it == j->end() || !it->is_array()) return corrupt("missing \"a\"");
+  std::vector<const Item*> items = answerable_items(q);
+  if (it->size() > items.size()) return corrupt("more answers than " + q.url() + " has questions");
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& v = (*it)[i];
+    if (v.is_null()) continue;
+    auto value = decode_value(*items[i], v);
+    if (!value.ok()) return value.status();
+    c.answers.set(items[i]->link_id, std::move(*value));
+  }
+  return c;
+}
+
+Result<json> reconstruct_response(const Questionnaire& q, std::string_view payload) {
+  auto c = decode_checkin(q, payload);
+  if (!c.ok()) return c.status();
+  auto a = assess(q, c->answers);
+  if (!a.ok()) return a.status();
+  return to_response(q, c->answers, *a, c->meta);
+}
+
+SecretBytes encode_crisis(const Questionnaire& q, const std::vector<std::string>& critical_items,
+                          const ResponseMeta& meta) {
+  json j = json::object();
+  j["q"] = questionnaire_ref(q);
+  j["i"] = critical_items;
+  put_meta(j, meta);
+  return dump_secret(j);
+}
+
+}  // namespace outpost::sync
