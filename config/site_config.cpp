@@ -1,6 +1,7 @@
 #include "config/site_config.h"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -21,6 +22,353 @@ SiteConfig default_site_config() {
   return c;
 }
 
+namespace {
+
+const char* toml_type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number with a fraction";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+// Shared by the section parsers: where errors point and what is parsed so far.
+class Ctx {
+ public:
+  Ctx(std::string_view source, SiteConfig& config) : source_(source), config_(config) {}
+  SiteConfig& config() { return config_; }
+
+  // "<source>:<line>: <key>: <what>"; the line is left out when unknown.
+  Status error(const toml::node* at, std::string_view key, std::string_view what) const {
+    std::ostringstream msg;
+    msg << source_;
+    if (at != nullptr && at->source().begin.line > 0) msg << ":" << at->source().begin.line;
+    msg << ": " << key << ": " << what;
+    return Status(Errc::invalid_config, msg.str());
+  }
+  Status wrong_type(const toml::node& at, std::string_view key, std::string_view want) const {
+    return error(&at, key, "must be " + std::string(want) + ", got " + toml_type_name(at));
+  }
+
+ private:
+  std::string_view source_;
+  SiteConfig& config_;
+};
+
+std::string join_key(std::string_view table, std::string_view key) {
+  return std::string(table) + "." + std::string(key);
+}
+
+Status read_string(Ctx& ctx, const toml::node& n, std::string_view key, std::string& out) {
+  const auto* s = n.as_string();
+  if (s == nullptr) return ctx.wrong_type(n, key, "a string");
+  if (s->get().empty()) return ctx.error(&n, key, "must not be empty");
+  out = s->get();
+  return Status::Ok();
+}
+
+Status read_bool(Ctx& ctx, const toml::node& n, std::string_view key, bool& out) {
+  const auto* b = n.as_boolean();
+  if (b == nullptr) return ctx.wrong_type(n, key, "true or false");
+  out = b->get();
+  return Status::Ok();
+}
+
+Status read_seconds(Ctx& ctx, const toml::node& n, std::string_view key, std::int64_t max_s,
+                    std::chrono::milliseconds& out) {
+  const auto* i = n.as_integer();
+  if (i == nullptr) return ctx.wrong_type(n, key, "a whole number of seconds");
+  if (i->get() < 1 || i->get() > max_s) {
+    return ctx.error(&n, key, "must be between 1 and " + std::to_string(max_s) + " seconds, got " +
+                                  std::to_string(i->get()));
+  }
+  out = std::chrono::seconds(i->get());
+  return Status::Ok();
+}
+
+// A non-empty array of non-empty strings.
+Status read_string_array(Ctx& ctx, const toml::node& n, std::string_view key, std::vector<std::string>& out) {
+  const auto* arr = n.as_array();
+  if (arr == nullptr) return ctx.wrong_type(n, key, "an array of strings");
+  if (arr->empty()) return ctx.error(&n, key, "must list at least one entry");
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    std::string item_key = std::string(key) + "[" + std::to_string(i) + "]";
+    std::string value;
+    if (Status s = read_string(ctx, *arr->get(i), item_key, value); !s.ok()) return s;
+    values.push_back(std::move(value));
+  }
+  out = std::move(values);
+  return Status::Ok();
+}
+
+bool is_language_code(std::string_view s) {
+  return s.size() == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z';
+}
+
+bool is_kiosk_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A plain string, or a table of language -> text which must hold the
+// kiosk's first language (the fallback for the others).
+Status read_localized(Ctx& ctx, const toml::node& n, std::string_view key, LocalizedText& out) {
+  if (n.is_string()) {
+    LocalizedText text;
+    if (Status s = read_string(ctx, n, key, text.base); !s.ok()) return s;
+    out = std::move(text);
+    return Status::Ok();
+  }
+  const auto* tbl = n.as_table();
+  if (tbl == nullptr) return ctx.wrong_type(n, key, "a string or a table of language = \"text\"");
+  LocalizedText text;
+  for (auto&& [lang, value] : *tbl) {
+    std::string lang_key = join_key(key, lang.str());
+    if (!is_language_code(lang.str())) {
+      return ctx.error(&value, lang_key, "is not a 2-letter lowercase language code");
+    }
+    std::string content;
+    if (Status s = read_string(ctx, value, lang_key, content); !s.ok()) return s;
+    text.translations.emplace(std::string(lang.str()), std::move(content));
+  }
+  const std::string& first = ctx.config().session.languages.front();
+  auto base = text.translations.find(first);
+  if (base == text.translations.end()) {
+    return ctx.error(&n, key, "needs a text for \"" + first + "\", the first language in kiosk.languages");
+  }
+  text.base = base->second;
+  out = std::move(text);
+  return Status::Ok();
+}
+
+Status parse_kiosk(Ctx& ctx, const toml::table& t) {
+  SiteConfig& c = ctx.config();
+  const toml::node* timeout_node = nullptr;
+  const toml::node* warning_node = nullptr;
+  for (auto&& [k, v] : t) {
+    const std::string_view name = k.str();
+    const std::string key = join_key("kiosk", name);
+    Status s;
+    if (name == "id") {
+      s = read_string(ctx, v, key, c.kiosk_id);
+      if (s.ok() && !is_kiosk_id(c.kiosk_id)) {
+        s = ctx.error(&v, key, "must be 1 to 64 letters, digits, '-', '_' or '.'");
+      }
+    } else if (name == "site_name") {
+      s = read_string(ctx, v, key, c.site_name);
+    } else if (name == "data_dir") {
+      std::string dir;
+      s = read_string(ctx, v, key, dir);
+      if (s.ok()) c.data_dir = dir;
+    } else if (name == "questionnaire_dir") {
+      std::string dir;
+      s = read_string(ctx, v, key, dir);
+      if (s.ok()) c.questionnaire_dir = dir;
+    } else if (name == "languages") {
+      std::vector<std::string> langs;
+      s = read_string_array(ctx, v, key, langs);
+      std::set<std::string> seen;
+      for (std::size_t i = 0; s.ok() && i < langs.size(); ++i) {
+        const toml::node* at = v.as_array()->get(i);
+        std::string item_key = key + "[" + std::to_string(i) + "]";
+        if (!is_language_code(langs[i])) {
+          s = ctx.error(at, item_key, "\"" + langs[i] + "\" is not a 2-letter lowercase language code (e.g. \"en\")");
+        } else if (!seen.insert(langs[i]).second) {
+          s = ctx.error(at, item_key, "\"" + langs[i] + "\" is listed twice");
+        }
+      }
+      if (s.ok()) c.session.languages = std::move(langs);
+    } else if (name == "allow_anonymous") {
+      s = read_bool(ctx, v, key, c.session.allow_anonymous);
+    } else if (name == "idle_timeout_s") {
+      timeout_node = &v;
+      s = read_seconds(ctx, v, key, 86'400, c.session.idle_timeout);
+    } else if (name == "idle_warning_s") {
+      warning_node = &v;
+      s = read_seconds(ctx, v, key, 86'400, c.session.idle_warning);
+    } else if (name == "thank_you_s") {
+      s = read_seconds(ctx, v, key, 3'600, c.session.submitted_linger);
+    } else if (name == "checkin") {
+      s = read_string_array(ctx, v, key, c.checkin);
+    } else {
+      s = ctx.error(&v, key, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  if (c.session.idle_warning >= c.session.idle_timeout) {
+    const toml::node* at = warning_node != nullptr ? warning_node : timeout_node;
+    return ctx.error(at, "kiosk.idle_warning_s",
+                     "must be less than kiosk.idle_timeout_s (" +
+                         std::to_string(c.session.idle_warning.count() / 1000) + " >= " +
+                         std::to_string(c.session.idle_timeout.count() / 1000) + ")");
+  }
+  return Status::Ok();
+}
+
+Status parse_crisis_line(Ctx& ctx, const toml::node& n, const std::string& key, CrisisLine& out) {
+  const auto* t = n.as_table();
+  if (t == nullptr) return ctx.wrong_type(n, key, "a table with label and number");
+  CrisisLine line;
+  bool has_label = false;
+  bool has_number = false;
+  for (auto&& [k, v] : *t) {
+    const std::string item_key = join_key(key, k.str());
+    Status s;
+    if (k.str() == "label") {
+      s = read_localized(ctx, v, item_key, line.label);
+      has_label = true;
+    } else if (k.str() == "number") {
+      s = read_string(ctx, v, item_key, line.number);
+      has_number = true;
+    } else {
+      s = ctx.error(&v, item_key, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  if (!has_label) return ctx.error(&n, key + ".label", "is missing");
+  if (!has_number) return ctx.error(&n, key + ".number", "is missing");
+  out = std::move(line);
+  return Status::Ok();
+}
+
+Status parse_crisis(Ctx& ctx, const toml::table& t) {
+  CrisisResources& c = ctx.config().crisis;
+  for (auto&& [k, v] : t) {
+    const std::string_view name = k.str();
+    const std::string key = join_key("crisis", name);
+    Status s;
+    if (name == "heading") {
+      s = read_localized(ctx, v, key, c.heading);
+    } else if (name == "message") {
+      s = read_localized(ctx, v, key, c.message);
+    } else if (name == "lines") {
+      const auto* arr = v.as_array();
+      if (arr == nullptr) return ctx.wrong_type(v, key, "an array of tables ([[crisis.lines]])");
+      if (arr->empty()) return ctx.error(&v, key, "must list at least one crisis line");
+      std::vector<CrisisLine> lines(arr->size());
+      for (std::size_t i = 0; s.ok() && i < arr->size(); ++i) {
+        s = parse_crisis_line(ctx, *arr->get(i), key + "[" + std::to_string(i) + "]", lines[i]);
+      }
+      if (s.ok()) c.lines = std::move(lines);
+    } else {
+      s = ctx.error(&v, key, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// A base64 key of 32 bytes: 44 characters ending in one '='.
+Status read_key_text(Ctx& ctx, const toml::node& n, std::string_view key, std::string& out) {
+  if (Status s = read_string(ctx, n, key, out); !s.ok()) return s;
+  bool ok = out.size() == 44 && out[43] == '=' && out[42] != '=';
+  for (std::size_t i = 0; ok && i < 43; ++i) {
+    char c = out[i];
+    ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  }
+  if (!ok) return ctx.error(&n, key, "must be a base64 key of 32 bytes (44 characters)");
+  return Status::Ok();
+}
+
+Status parse_clinic(Ctx& ctx, const toml::table& t) {
+  ClinicConfig& c = ctx.config().clinic;
+  for (auto&& [k, v] : t) {
+    const std::string_view name = k.str();
+    const std::string key = join_key("clinic", name);
+    Status s;
+    if (name == "server") {
+      s = read_string(ctx, v, key, c.server);
+    } else if (name == "sealing_public_key") {
+      s = read_key_text(ctx, v, key, c.sealing_public_key);
+    } else if (name == "signing_public_key") {
+      s = read_key_text(ctx, v, key, c.signing_public_key);
+    } else if (name == "kiosk_key_file") {
+      std::string file;
+      s = read_string(ctx, v, key, file);
+      if (s.ok()) c.kiosk_key_file = file;
+    } else if (name == "ca_file" || name == "client_cert" || name == "client_key" || name == "bearer_token_file" ||
+               name == "pinned_public_key") {
+      std::string value;
+      s = read_string(ctx, v, key, value);
+      if (s.ok() && name == "pinned_public_key") c.pinned_public_key = value;
+      if (s.ok() && name == "ca_file") c.ca_file = value;
+      if (s.ok() && name == "client_cert") c.client_cert = value;
+      if (s.ok() && name == "client_key") c.client_key = value;
+      if (s.ok() && name == "bearer_token_file") c.bearer_token_file = value;
+    } else {
+      s = ctx.error(&v, key, "unknown key");
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status parse_sync(Ctx& ctx, const toml::table& t) {
+  SyncConfig& c = ctx.config().sync;
+  for (auto&& [k, v] : t) {
+    const std::string_view name = k.str();
+    const std::string key = join_key("sync", name);
+    const auto* i = v.as_integer();
+    if (name == "bundle_max_bytes") {
+      if (i == nullptr) return ctx.wrong_type(v, key, "a whole number of bytes");
+      if (i->get() < 1024 || i->get() > 16 * 1024 * 1024)
+        return ctx.error(&v, key, "must be between 1024 and 16777216, got " + std::to_string(i->get()));
+      c.bundle_max_bytes = static_cast<std::size_t>(i->get());
+    } else if (name == "retention_days") {
+      if (i == nullptr) return ctx.wrong_type(v, key, "a whole number of days");
+      if (i->get() < 0 || i->get() > 3650)
+        return ctx.error(&v, key, "must be between 0 and 3650, got " + std::to_string(i->get()));
+      c.retention_days = i->get();
+    } else if (name == "max_rate") {
+      if (i == nullptr) return ctx.wrong_type(v, key, "a whole number of bytes per second");
+      if (i->get() < 0) return ctx.error(&v, key, "must be 0 (no cap) or more, got " + std::to_string(i->get()));
+      c.max_rate = static_cast<std::uint64_t>(i->get());
+    } else if (name == "heartbeat_interval_s" || name == "poll_interval_s" || name == "stall_timeout_s") {
+      if (i == nullptr) return ctx.wrong_type(v, key, "a whole number of seconds");
+      if (i->get() < 1 || i->get() > 86400)
+        return ctx.error(&v, key, "must be between 1 and 86400, got " + std::to_string(i->get()));
+      (name == "poll_interval_s"   ? c.poll_interval_s
+       : name == "stall_timeout_s" ? c.stall_timeout_s
+                                   : c.heartbeat_interval_s) = i->get();
+    } else if (name == "bulk_windows") {
+      if (Status s = read_string_array(ctx, v, key, c.bulk_windows); !s.ok()) return s;
+    } else {
+      return ctx.error(&v, key, "unknown key");
+    }
+  }
+  return Status::Ok();
+}
+
+// The top-level tables, parsed in this order whatever their order in the
+// file ([crisis] needs [kiosk]'s languages). Another section is one row here
+// plus its parser: [clinic] and [sync] (outbox/sync work) go after "crisis".
+struct Section {
+  const char* name;
+  Status (*parse)(Ctx&, const toml::table&);
+};
+constexpr Section kSections[] = {
+    {"kiosk", parse_kiosk},
+    {"crisis", parse_crisis},
+    {"clinic", parse_clinic},
+    {"sync", parse_sync},
+};
+
+}  // namespace
+
 Result<SiteConfig> parse_site_config(std::string_view toml_text, std::string_view source) {
   SiteConfig c = default_site_config();
   toml::table t;
@@ -28,10 +376,24 @@ Result<SiteConfig> parse_site_config(std::string_view toml_text, std::string_vie
     t = toml::parse(toml_text, source);
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
-    msg << source << ": line " << e.source().begin.line << ": " << e.description();
+    msg << source << ":" << e.source().begin.line << ": " << e.description();
     return Status(Errc::invalid_config, msg.str());
   }
-  if (auto v = t["kiosk"]["id"].value<std::string>()) c.kiosk_id = *v;
+  Ctx ctx(source, c);
+  for (auto&& [k, v] : t) {
+    bool known = false;
+    for (const Section& section : kSections) known = known || k.str() == section.name;
+    if (!known) {
+      return ctx.error(&v, k.str(), v.is_table() ? "unknown table [" + std::string(k.str()) + "]" : "unknown key");
+    }
+  }
+  for (const Section& section : kSections) {
+    const toml::node* node = t.get(section.name);
+    if (node == nullptr) continue;
+    const auto* table = node->as_table();
+    if (table == nullptr) return ctx.wrong_type(*node, section.name, "a table");
+    if (Status s = section.parse(ctx, *table); !s.ok()) return s;
+  }
   return c;
 }
 
@@ -40,7 +402,31 @@ Result<SiteConfig> load_site_config(const std::filesystem::path& file) {
   if (!in) return Status(Errc::not_found, file.string() + ": cannot open config file");
   std::ostringstream ss;
   ss << in.rdbuf();
-  return parse_site_config(ss.str(), file.string());
+  if (in.bad()) return Status(Errc::io_error, file.string() + ": read failed");
+  Result<SiteConfig> config = parse_site_config(ss.str(), file.string());
+  if (config.ok() && !config->questionnaire_dir.empty() && config->questionnaire_dir.is_relative()) {
+    config->questionnaire_dir = file.parent_path() / config->questionnaire_dir;
+  }
+  if (config.ok() && !config->clinic.kiosk_key_file.empty() && config->clinic.kiosk_key_file.is_relative()) {
+    config->clinic.kiosk_key_file = file.parent_path() / config->clinic.kiosk_key_file;
+  }
+  if (config.ok()) {
+    for (auto* p : {&config->clinic.ca_file, &config->clinic.client_cert, &config->clinic.client_key,
+                    &config->clinic.bearer_token_file}) {
+      if (!p->empty() && p->is_relative()) *p = file.parent_path() / *p;
+    }
+  }
+  return config;
+}
+
+std::vector<std::filesystem::path> checkin_paths(const SiteConfig& config, const std::filesystem::path& fallback_dir) {
+  const std::filesystem::path& dir = config.questionnaire_dir.empty() ? fallback_dir : config.questionnaire_dir;
+  std::vector<std::filesystem::path> paths;
+  for (const std::string& name : config.checkin) {
+    std::filesystem::path p(name);
+    paths.push_back(p.is_absolute() ? p : dir / p);
+  }
+  return paths;
 }
 
 }  // namespace outpost

@@ -1,6 +1,11 @@
 // SiteConfig: one kiosk's settings, read from outpost.toml
-// (docs/design.md, "Site config"). Every program takes --config FILE and
-// --data-dir DIR; the command line wins over the file.
+// (docs/design.md, "Site config"; config/outpost.example.toml is a commented
+// example). Every program takes --config FILE and --data-dir DIR; the command
+// line wins over the file.
+//
+// Parsing is strict: a key or table Outpost does not know is an error naming
+// it, because a typo in a kiosk config must not be silently ignored. Keys
+// that are absent keep the defaults of default_site_config().
 #pragma once
 
 #include <filesystem>
@@ -25,24 +30,69 @@ struct CrisisResources {
   std::vector<CrisisLine> lines;
 };
 
+// [clinic]: where records go and the clinic's public keys (docs/design.md,
+// "Keys"). Keys are base64 text here; sync/keys.h decodes them.
+struct ClinicConfig {
+  std::string server;                     // drop box URL
+  std::string sealing_public_key;         // X25519, base64 of 32 bytes
+  std::string signing_public_key;         // Ed25519, base64 of 32 bytes
+  std::filesystem::path kiosk_key_file;   // this kiosk's Ed25519 secret key; relative to the config file
+  // How the kiosk talks to `server` (sync work; docs/design.md, "Sync
+  // protocol"). Files are relative to the config file; empty: not used.
+  std::filesystem::path ca_file;            // PEM CA that signs the server
+  std::string pinned_public_key;            // "sha256//BASE64" or a public key file
+  std::filesystem::path client_cert;        // PEM client certificate (mTLS), CN = kiosk id
+  std::filesystem::path client_key;
+  std::filesystem::path bearer_token_file;  // one line: the bearer token
+};
+
+// [sync]: bundle size cap and how long acknowledged records are kept.
+struct SyncConfig {
+  std::size_t bundle_max_bytes = 65536;
+  std::int64_t retention_days = 30;
+  // Sync work (docs/design.md, "Sync protocol"):
+  std::uint64_t max_rate = 0;                // upload cap for bulk, bytes/s; 0 = none
+  std::vector<std::string> bulk_windows;     // "HH:MM-HH:MM" local time; empty = any time
+  std::int64_t heartbeat_interval_s = 300;
+  std::int64_t poll_interval_s = 30;         // daemon: how often it looks for new records
+  std::int64_t stall_timeout_s = 30;         // an upload below 64 bytes/s this long is aborted
+};
+
 struct SiteConfig {
+  // ---- [kiosk] ----
   std::string kiosk_id = "demo-kiosk";
   std::string site_name = "Outpost demo site";
   std::filesystem::path data_dir = "/var/lib/outpost";
   // Questionnaires making up one check-in, in order; relative paths are
-  // resolved against questionnaire_dir.
+  // resolved against questionnaire_dir (see checkin_paths()). Empty
+  // questionnaire_dir: the program's shipped questionnaires directory.
   std::filesystem::path questionnaire_dir;
   std::vector<std::string> checkin{"phq-9.json", "gad-7.json"};
+  // languages, allow_anonymous, idle_timeout_s, idle_warning_s, thank_you_s.
   SessionConfig session;
+
+  // ---- [crisis] ----
   CrisisResources crisis;
+
+  // ---- [clinic], [sync] (outbox work; parsers in site_config.cpp kSections) ----
+  ClinicConfig clinic;
+  SyncConfig sync;
 };
 
-// The built-in defaults: demo site, English and Spanish, crisis text present.
+// The built-in defaults: demo site, English and Spanish, anonymous walk-ins
+// allowed, crisis text present.
 SiteConfig default_site_config();
 
 // Parses TOML text over the defaults. Errors are Errc::invalid_config and
-// name the source, key and what is wrong.
+// read "<source>:<line>: <table.key>: <what is wrong>".
 Result<SiteConfig> parse_site_config(std::string_view toml_text, std::string_view source);
+// Reads and parses `file`; a relative questionnaire_dir is resolved against
+// the file's directory. A missing file is Errc::not_found.
 Result<SiteConfig> load_site_config(const std::filesystem::path& file);
+
+// The check-in's questionnaire files: each `checkin` entry, relative ones
+// joined to questionnaire_dir, or to `fallback_dir` when that is empty.
+std::vector<std::filesystem::path> checkin_paths(const SiteConfig& config,
+                                                 const std::filesystem::path& fallback_dir);
 
 }  // namespace outpost

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", common.data_dir, "data directory (overrides the config)");
   int exit_code = 0;
   outpost::ctl::register_assess(app, common, exit_code);
+  outpost::ctl::register_status(app, common, exit_code);
+  outpost::ctl::register_export(app, common, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -6,6 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/site_config.h"
+#include "sync/kiosk_outbox.h"
+
 namespace outpost::ctl {
 
 struct CommonOptions {
@@ -14,5 +17,26 @@ struct CommonOptions {
 };
 
 void register_assess(CLI::App& app, CommonOptions& common, int& exit_code);
+void register_status(CLI::App& app, CommonOptions& common, int& exit_code);
+void register_export(CLI::App& app, CommonOptions& common, int& exit_code);  // outpostctl_export.cpp
+
+// Shared by the commands (outpostctl_status.cpp): the site config from
+// --config (else /etc/outpost/outpost.toml if present, else the defaults),
+// with --data-dir applied; and the kiosk's outbox and Submit path from it.
+Result<SiteConfig> load_config(const CommonOptions& common);
+Result<std::unique_ptr<sync::KioskOutbox>> open_kiosk_outbox(const CommonOptions& common);
+// "2026-01-01T00:00:00Z" for a wall clock in ms since the epoch.
+std::string format_utc(std::int64_t wall_ms);
+
+// `assess submit` (outpostctl_submit.cpp): runs the kiosk's Submit path and
+// prints the record id. Returns the exit code; kExitStorageFull when the data
+// volume is full.
+inline constexpr int kExitStorageFull = 3;
+struct SubmitOptions {
+  std::string lang;     // default: the questionnaire's language
+  std::string subject;  // patient code; empty for anonymous
+};
+int submit_checkin(const CommonOptions& common, const Questionnaire& q, const Answers& answers,
+                   const Assessment& assessment, const SubmitOptions& options);
 
 }  // namespace outpost::ctl

@@ -1,0 +1,48 @@
+// outpostctl export --to DIR: a data run by hand (docs/design.md, "Sync
+// protocol"). Writes every bundle the clinic has not acknowledged to a
+// folder (a USB stick) in the drop box's layout; the clinic ingests from it.
+#include <iostream>
+
+#include "kiosk/cmd/outpostctl_commands.h"
+#include "kiosk/cmd/sync_wiring.h"
+#include "sync/transport_file.h"
+
+namespace outpost::ctl {
+
+namespace {
+
+int run_export(const CommonOptions& common, const std::string& to) {
+  auto fail = [](const Status& s) {
+    std::cerr << "outpostctl export: " << s.to_string() << "\n";
+    return 1;
+  };
+  if (!sync::crypto_init()) return fail(Status(Errc::internal, "libsodium failed to initialise"));
+  auto config = load_config(common);
+  if (!config.ok()) return fail(config.status());
+  auto key = cmd::load_kiosk_key(*config);
+  if (!key.ok()) return fail(key.status());
+  auto options = cmd::sync_options(*config, *key);
+  if (!options.ok()) return fail(options.status());
+  auto transport = sync::FileTransport::create(to);
+  if (!transport.ok()) return fail(transport.status());
+  auto outbox = sync::SqliteOutbox::open(sync::outbox_path(config->data_dir));
+  if (!outbox.ok()) return fail(outbox.status());
+  SystemClock clock;
+  sync::ProcBootIdSource boot;
+  auto r = sync::export_unacknowledged(**outbox, **transport, clock, boot, *options);
+  if (!r.ok()) return fail(r.status());
+  std::cout << "exported " << r->bundles << " bundles (" << r->records << " records) to " << to
+            << "; they stay queued until the network delivers them too\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_export(CLI::App& app, CommonOptions& common, int& exit_code) {
+  auto to = std::make_shared<std::string>();
+  auto* exp = app.add_subcommand("export", "write pending bundles to a folder (USB stick) for a data run by hand");
+  exp->add_option("--to", *to, "destination folder")->required();
+  exp->callback([&common, &exit_code, to] { exit_code = run_export(common, *to); });
+}
+
+}  // namespace outpost::ctl

@@ -1,0 +1,60 @@
+#include "kiosk/cmd/sync_wiring.h"
+
+#include <fstream>
+
+#include "sync/transport_curl.h"
+#include "sync/transport_file.h"
+
+namespace outpost::cmd {
+
+Result<std::unique_ptr<sync::Transport>> open_transport(const SiteConfig& config, const std::string& url) {
+  if (url.empty()) return Status(Errc::invalid_config, "clinic.server: not set (where should bundles go?)");
+  if (url.starts_with("file://")) {
+    auto t = sync::FileTransport::create(url.substr(7));
+    if (!t.ok()) return t.status();
+    return std::unique_ptr<sync::Transport>(std::move(t.value()));
+  }
+  sync::CurlTransportOptions o;
+  o.base_url = url;
+  o.ca_file = config.clinic.ca_file.string();
+  o.pinned_public_key = config.clinic.pinned_public_key;
+  o.client_cert = config.clinic.client_cert.string();
+  o.client_key = config.clinic.client_key.string();
+  o.max_send_rate = config.sync.max_rate;
+  o.low_speed_time_s = static_cast<long>(config.sync.stall_timeout_s);
+  if (!config.clinic.bearer_token_file.empty()) {
+    std::ifstream in(config.clinic.bearer_token_file);
+    std::string token;
+    if (!in || !std::getline(in, token) || token.empty()) {
+      return Status(Errc::invalid_config,
+                    "clinic.bearer_token_file: cannot read a token from '" + config.clinic.bearer_token_file.string() + "'");
+    }
+    o.bearer_token = token;
+  }
+  auto t = sync::CurlTransport::create(std::move(o));
+  if (!t.ok()) return t.status();
+  return std::unique_ptr<sync::Transport>(std::move(t.value()));
+}
+
+Result<sync::SigningSecretKey> load_kiosk_key(const SiteConfig& config) {
+  if (config.clinic.kiosk_key_file.empty()) {
+    return Status(Errc::invalid_config, "clinic.kiosk_key_file: not set (the kiosk's signing key from enrollment)");
+  }
+  return sync::load_key<sync::SigningSecretKey>(config.clinic.kiosk_key_file);
+}
+
+Result<sync::SyncOptions> sync_options(const SiteConfig& config, const sync::SigningSecretKey& key) {
+  sync::SyncOptions o;
+  o.kiosk_id = config.kiosk_id;
+  o.kiosk_key = key;
+  o.sizes.max_bytes = config.sync.bundle_max_bytes;
+  o.max_send_rate = config.sync.max_rate;
+  for (std::size_t i = 0; i < config.sync.bulk_windows.size(); ++i) {
+    auto w = sync::parse_time_window(config.sync.bulk_windows[i], "sync.bulk_windows[" + std::to_string(i) + "]");
+    if (!w.ok()) return w.status();
+    o.bulk_windows.push_back(*w);
+  }
+  return o;
+}
+
+}  // namespace outpost::cmd

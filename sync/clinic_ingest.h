@@ -1,0 +1,70 @@
+// Ingest at the clinic (docs/design.md, "Clinic server layout"): verifies
+// each bundle against the enrolled kiosks, rejects unknown, tampered and
+// replayed ones with a reason (nothing imported from them), opens the
+// records, de-duplicates by record id and stores them. Borrowed references
+// must outlive the Ingester; use from one thread.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiosk/clock.h"
+#include "kiosk/questionnaire.h"
+#include "sync/clinic_store.h"
+#include "sync/dictionaries.h"
+#include "sync/keys.h"
+
+namespace outpost::sync {
+
+// The Questionnaires the clinic knows, by "url|version".
+class QuestionnaireLibrary {
+ public:
+  // Loads every *.json in `dir`; errors name the file.
+  static Result<QuestionnaireLibrary> load(const std::filesystem::path& dir);
+  const Questionnaire* find(std::string_view url_version) const;
+
+ private:
+  std::map<std::string, Questionnaire, std::less<>> by_key_;
+};
+
+struct IngestReport {
+  std::uint64_t new_records = 0;
+  std::uint64_t duplicate_records = 0;   // ids already stored, in bundles not seen before
+  std::uint64_t known_bundles = 0;       // the same bundle ingested before (USB, then network)
+  std::uint64_t rejected_bundles = 0;
+  std::uint64_t heartbeats = 0;
+  std::vector<std::string> rejections;   // "<file>: <reason>"
+};
+
+class Ingester {
+ public:
+  Ingester(const ClinicDir& clinic, const SealingKeyPair& sealing, const Dictionaries& dicts,
+           const QuestionnaireLibrary& questionnaires, ClinicStore& store, const Clock& clock)
+      : clinic_(clinic), sealing_(sealing), dicts_(dicts), questionnaires_(questionnaires), store_(store),
+        clock_(clock) {}
+
+  // One bundle file; `rel_path` is where it sits under the source root
+  // ("inbox/<kiosk>/<name>.opb"). A rejection goes into the report; an
+  // error Status means the store failed (stop, nothing half-imported).
+  Status ingest_bundle(std::string_view rel_path, std::span<const std::uint8_t> bytes, IngestReport& report);
+  // One status/<kiosk>.json; `received_ms` is when the drop box stored it.
+  Status ingest_heartbeat(std::string_view rel_path, std::span<const std::uint8_t> bytes, std::int64_t received_ms,
+                          IngestReport& report);
+  // Every *.opb under `root` and every status/*.json, in name order. Names
+  // starting with '.' (temp files) are skipped.
+  Status ingest_folder(const std::filesystem::path& root, IngestReport& report);
+
+ private:
+  const ClinicDir& clinic_;
+  const SealingKeyPair& sealing_;
+  const Dictionaries& dicts_;
+  const QuestionnaireLibrary& questionnaires_;
+  ClinicStore& store_;
+  const Clock& clock_;
+};
+
+}  // namespace outpost::sync

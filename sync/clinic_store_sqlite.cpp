@@ -1,0 +1,243 @@
+#include "sync/clinic_store_sqlite.h"
+
+#include <sqlite3.h>
+
+#include <sstream>
+
+namespace outpost::sync {
+
+namespace {
+
+struct DbDeleter {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtDeleter {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=FULL;
+CREATE TABLE IF NOT EXISTS bundles(
+  kiosk TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL,
+  received_ms INTEGER NOT NULL, source TEXT NOT NULL, records INTEGER NOT NULL,
+  new_records INTEGER NOT NULL, PRIMARY KEY(kiosk, seq));
+CREATE TABLE IF NOT EXISTS records(
+  id TEXT PRIMARY KEY, kiosk TEXT NOT NULL, bundle_seq INTEGER NOT NULL,
+  kind TEXT NOT NULL, priority INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+  questionnaire TEXT NOT NULL, score REAL, severity TEXT NOT NULL,
+  flags TEXT NOT NULL, subject TEXT NOT NULL, authored TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS heartbeats(
+  kiosk TEXT PRIMARY KEY, version TEXT NOT NULL, clock_ms INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL, queue_depth INTEGER NOT NULL, oldest_queued_ms INTEGER,
+  disk_free_bytes INTEGER NOT NULL, last_error TEXT NOT NULL);
+)sql";
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+std::string text_at(sqlite3_stmt* s, int col) {
+  const unsigned char* t = sqlite3_column_text(s, col);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+}  // namespace
+
+struct SqliteClinicStore::Db {
+  std::unique_ptr<sqlite3, DbDeleter> db;
+  std::string file;
+
+  Status error(const std::string& what) const {
+    return Status(Errc::io_error, file + ": " + what + ": " + sqlite3_errmsg(db.get()));
+  }
+  Status exec(const char* sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db.get(), sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+      std::string m = msg ? msg : "unknown error";
+      sqlite3_free(msg);
+      return Status(Errc::io_error, file + ": " + m);
+    }
+    return Status::Ok();
+  }
+  Result<Stmt> prepare(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr) != SQLITE_OK) return error("prepare");
+    return Stmt(s);
+  }
+};
+
+SqliteClinicStore::SqliteClinicStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+SqliteClinicStore::~SqliteClinicStore() = default;
+
+Result<std::unique_ptr<SqliteClinicStore>> SqliteClinicStore::open(const std::filesystem::path& file) {
+  auto db = std::make_unique<Db>();
+  db->file = file.string();
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  db->db.reset(raw);
+  if (rc != SQLITE_OK) return Status(Errc::io_error, file.string() + ": cannot open the clinic database");
+  sqlite3_busy_timeout(raw, 5000);
+  if (Status s = db->exec(kSchema); !s.ok()) return s;
+  return std::unique_ptr<SqliteClinicStore>(new SqliteClinicStore(std::move(db)));
+}
+
+Result<BundleSeen> SqliteClinicStore::bundle_seen(const std::string& kiosk_id, std::uint64_t seq,
+                                                  const std::string& hash) {
+  auto st = db_->prepare("SELECT hash FROM bundles WHERE kiosk=? AND seq=?");
+  if (!st.ok()) return st.status();
+  sqlite3_bind_text(st->get(), 1, kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st->get(), 2, static_cast<sqlite3_int64>(seq));
+  const int rc = sqlite3_step(st->get());
+  if (rc == SQLITE_DONE) return BundleSeen::no;
+  if (rc != SQLITE_ROW) return db_->error("read bundles");
+  return text_at(st->get(), 0) == hash ? BundleSeen::same : BundleSeen::different;
+}
+
+Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, std::span<const ClinicRecord> records) {
+  if (Status s = db_->exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  auto rollback = [&](Status s) {
+    (void)db_->exec("ROLLBACK");
+    return s;
+  };
+  auto ins = db_->prepare(
+      "INSERT OR IGNORE INTO records(id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,"
+      "flags,subject,authored,body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins.ok()) return rollback(ins.status());
+  std::uint64_t added = 0;
+  for (const ClinicRecord& r : records) {
+    sqlite3_stmt* s = ins->get();
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, r.id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, r.kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(r.bundle_seq));
+    sqlite3_bind_text(s, 4, r.kind.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 5, r.priority);
+    sqlite3_bind_int64(s, 6, r.created_ms);
+    sqlite3_bind_text(s, 7, r.questionnaire.c_str(), -1, SQLITE_TRANSIENT);
+    if (r.score) {
+      sqlite3_bind_double(s, 8, *r.score);
+    } else {
+      sqlite3_bind_null(s, 8);
+    }
+    sqlite3_bind_text(s, 9, r.severity.c_str(), -1, SQLITE_TRANSIENT);
+    const std::string flags = join(r.flags);
+    sqlite3_bind_text(s, 10, flags.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 11, r.subject.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 12, r.authored.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 13, r.body.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_DONE) return rollback(db_->error("insert record " + r.id));
+    added += static_cast<std::uint64_t>(sqlite3_changes(db_->db.get()));
+  }
+  auto bun = db_->prepare(
+      "INSERT INTO bundles(kiosk,seq,hash,received_ms,source,records,new_records) VALUES(?,?,?,?,?,?,?)");
+  if (!bun.ok()) return rollback(bun.status());
+  sqlite3_stmt* s = bun->get();
+  sqlite3_bind_text(s, 1, b.kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(b.seq));
+  sqlite3_bind_text(s, 3, b.hash.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 4, b.received_ms);
+  sqlite3_bind_text(s, 5, b.source.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 6, static_cast<sqlite3_int64>(records.size()));
+  sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(added));
+  if (sqlite3_step(s) != SQLITE_DONE) return rollback(db_->error("insert bundle"));
+  if (Status c = db_->exec("COMMIT"); !c.ok()) return rollback(c);
+  return added;
+}
+
+Status SqliteClinicStore::put_heartbeat(const Heartbeat& hb, std::int64_t received_ms) {
+  auto st = db_->prepare(
+      "INSERT INTO heartbeats(kiosk,version,clock_ms,received_ms,queue_depth,oldest_queued_ms,disk_free_bytes,"
+      "last_error) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(kiosk) DO UPDATE SET version=excluded.version,"
+      "clock_ms=excluded.clock_ms,received_ms=excluded.received_ms,queue_depth=excluded.queue_depth,"
+      "oldest_queued_ms=excluded.oldest_queued_ms,disk_free_bytes=excluded.disk_free_bytes,"
+      "last_error=excluded.last_error WHERE excluded.clock_ms >= heartbeats.clock_ms");
+  if (!st.ok()) return st.status();
+  sqlite3_stmt* s = st->get();
+  sqlite3_bind_text(s, 1, hb.kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 2, hb.version.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 3, hb.clock_ms);
+  sqlite3_bind_int64(s, 4, received_ms);
+  sqlite3_bind_int64(s, 5, static_cast<sqlite3_int64>(hb.queue_depth));
+  if (hb.oldest_queued_ms) {
+    sqlite3_bind_int64(s, 6, *hb.oldest_queued_ms);
+  } else {
+    sqlite3_bind_null(s, 6);
+  }
+  sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(hb.disk_free_bytes));
+  sqlite3_bind_text(s, 8, hb.last_error.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(s) != SQLITE_DONE) return db_->error("store heartbeat of " + hb.kiosk_id);
+  return Status::Ok();
+}
+
+Result<std::vector<ClinicRecord>> SqliteClinicStore::records() {
+  auto st = db_->prepare(
+      "SELECT id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,flags,subject,authored,body "
+      "FROM records ORDER BY created_ms, id");
+  if (!st.ok()) return st.status();
+  std::vector<ClinicRecord> out;
+  sqlite3_stmt* s = st->get();
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    ClinicRecord r;
+    r.id = text_at(s, 0);
+    r.kiosk_id = text_at(s, 1);
+    r.bundle_seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 2));
+    r.kind = text_at(s, 3);
+    r.priority = sqlite3_column_int(s, 4);
+    r.created_ms = sqlite3_column_int64(s, 5);
+    r.questionnaire = text_at(s, 6);
+    if (sqlite3_column_type(s, 7) != SQLITE_NULL) r.score = sqlite3_column_double(s, 7);
+    r.severity = text_at(s, 8);
+    r.flags = split(text_at(s, 9));
+    r.subject = text_at(s, 10);
+    r.authored = text_at(s, 11);
+    r.body = text_at(s, 12);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return db_->error("read records");
+  return out;
+}
+
+Result<std::vector<FleetEntry>> SqliteClinicStore::fleet() {
+  auto st = db_->prepare(
+      "SELECT k.kiosk, h.version, h.clock_ms, h.received_ms, h.queue_depth, h.oldest_queued_ms, h.disk_free_bytes,"
+      " h.last_error, (SELECT MAX(seq) FROM bundles b WHERE b.kiosk=k.kiosk)"
+      " FROM (SELECT kiosk FROM heartbeats UNION SELECT kiosk FROM bundles) k"
+      " LEFT JOIN heartbeats h ON h.kiosk=k.kiosk ORDER BY k.kiosk");
+  if (!st.ok()) return st.status();
+  std::vector<FleetEntry> out;
+  sqlite3_stmt* s = st->get();
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    FleetEntry e;
+    e.kiosk_id = text_at(s, 0);
+    e.heartbeat.kiosk_id = e.kiosk_id;
+    e.heartbeat.version = text_at(s, 1);
+    e.heartbeat.clock_ms = sqlite3_column_int64(s, 2);
+    e.received_ms = sqlite3_column_int64(s, 3);
+    e.heartbeat.queue_depth = static_cast<std::uint64_t>(sqlite3_column_int64(s, 4));
+    if (sqlite3_column_type(s, 5) != SQLITE_NULL) e.heartbeat.oldest_queued_ms = sqlite3_column_int64(s, 5);
+    e.heartbeat.disk_free_bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
+    e.heartbeat.last_error = text_at(s, 7);
+    e.last_bundle_seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return db_->error("read heartbeats");
+  return out;
+}
+
+}  // namespace outpost::sync

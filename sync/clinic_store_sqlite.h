@@ -1,0 +1,30 @@
+// SqliteClinicStore: the ClinicStore on one SQLite file (WAL,
+// synchronous=FULL). Owns one sqlite3 connection; use from one thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "sync/clinic_store.h"
+
+namespace outpost::sync {
+
+class SqliteClinicStore final : public ClinicStore {
+ public:
+  // Opens or creates `file`; errors name the file.
+  static Result<std::unique_ptr<SqliteClinicStore>> open(const std::filesystem::path& file);
+  ~SqliteClinicStore() override;
+
+  Result<BundleSeen> bundle_seen(const std::string& kiosk_id, std::uint64_t seq, const std::string& hash) override;
+  Result<std::uint64_t> import_bundle(const IngestedBundle& bundle, std::span<const ClinicRecord> records) override;
+  Status put_heartbeat(const Heartbeat& hb, std::int64_t received_ms) override;
+  Result<std::vector<ClinicRecord>> records() override;
+  Result<std::vector<FleetEntry>> fleet() override;
+
+ private:
+  struct Db;
+  explicit SqliteClinicStore(std::unique_ptr<Db> db);
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace outpost::sync

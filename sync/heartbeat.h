@@ -1,0 +1,36 @@
+// Heartbeat (docs/design.md, "Sync protocol"): a small signed status object
+// the kiosk PUTs to status/<kiosk-id>.json; no patient data. The clinic's
+// `fleet` reads it. Pure functions; thread-safe.
+//
+// Wire form: {"body":"<JSON text>","sig":"<base64 Ed25519 over body's bytes>"}
+// body: {"v":1,"kiosk":"...","version":"0.1.0","clock_ms":...,"queue_depth":N,
+//        "oldest_queued_ms":... or null,"disk_free_bytes":N,"last_error":"..."}
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sync/keys.h"
+#include "sync/record.h"
+
+namespace outpost::sync {
+
+struct Heartbeat {
+  std::string kiosk_id;
+  std::string version;                          // outpost version
+  std::int64_t clock_ms = 0;                    // kiosk wall clock when made
+  std::uint64_t queue_depth = 0;                // records not yet acknowledged
+  std::optional<std::int64_t> oldest_queued_ms; // wall ms of the oldest one
+  std::uint64_t disk_free_bytes = 0;            // on the data volume
+  std::string last_error;                       // the last sync error, "" when none
+};
+
+Bytes encode_heartbeat(const Heartbeat& hb, const SigningSecretKey& kiosk_key);
+// Parses without verifying, so the caller can look up the kiosk's key.
+// Errc::corrupt naming the field when malformed.
+Result<Heartbeat> parse_heartbeat(std::span<const std::uint8_t> bytes);
+// parse_heartbeat and check the signature; Errc::unauthorized when it fails.
+Result<Heartbeat> verify_heartbeat(std::span<const std::uint8_t> bytes, const SigningPublicKey& kiosk_key);
+
+}  // namespace outpost::sync

@@ -1,0 +1,194 @@
+#include "sync/sync_loop.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace outpost::sync {
+
+bool FlagFileTrafficGate::bulk_paused() const {
+  struct stat st{};
+  if (::stat(flag_.c_str(), &st) != 0) return false;
+  const std::time_t now = std::time(nullptr);
+  return now - st.st_mtime <= static_cast<std::time_t>(max_age_.count());
+}
+
+Status set_video_active(const std::filesystem::path& data_dir, bool active) {
+  const auto flag = video_flag_path(data_dir);
+  if (!active) {
+    if (::unlink(flag.c_str()) != 0 && errno != ENOENT) {
+      return Status(Errc::io_error, flag.string() + ": cannot remove: " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+  const int fd = ::open(flag.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status(Errc::io_error, flag.string() + ": cannot create: " + std::strerror(errno));
+  ::close(fd);
+  // Touch, so the gate sees a live call.
+  if (::utimensat(AT_FDCWD, flag.c_str(), nullptr, 0) != 0) {
+    return Status(Errc::io_error, flag.string() + ": cannot touch: " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+bool TimeWindow::contains(int m) const {
+  if (start_min == end_min) return true;
+  if (start_min < end_min) return m >= start_min && m < end_min;
+  return m >= start_min || m < end_min;
+}
+
+Result<TimeWindow> parse_time_window(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return Status(Errc::invalid_config,
+                  std::string(what) + ": \"" + std::string(text) + "\" is not a window like \"22:00-06:00\"");
+  };
+  if (text.size() != 11 || text[2] != ':' || text[5] != '-' || text[8] != ':') return bad();
+  auto two = [&](std::size_t at, int max) -> int {
+    if (text[at] < '0' || text[at] > '9' || text[at + 1] < '0' || text[at + 1] > '9') return -1;
+    int v = (text[at] - '0') * 10 + (text[at + 1] - '0');
+    return v <= max ? v : -1;
+  };
+  const int h1 = two(0, 24), m1 = two(3, 59), h2 = two(6, 24), m2 = two(9, 59);
+  if (h1 < 0 || m1 < 0 || h2 < 0 || m2 < 0) return bad();
+  TimeWindow w{h1 * 60 + m1, h2 * 60 + m2};
+  if (w.start_min > 24 * 60 || w.end_min > 24 * 60) return bad();
+  return w;
+}
+
+bool in_windows(const std::vector<TimeWindow>& windows, int minute_of_day) {
+  if (windows.empty()) return true;
+  for (const auto& w : windows) {
+    if (w.contains(minute_of_day)) return true;
+  }
+  return false;
+}
+
+std::string bundle_destination_path(const std::string& kiosk_id, std::uint64_t seq) {
+  BundleHeader h;
+  h.kiosk_id = kiosk_id;
+  h.seq = seq;
+  return "inbox/" + kiosk_id + "/" + bundle_file_name(h);
+}
+
+SyncLoop::SyncLoop(Outbox& outbox, Transport& transport, const Clock& clock, const BootIdSource& boot,
+                   const BulkTrafficGate& gate, SyncOptions options)
+    : outbox_(outbox),
+      transport_(transport),
+      clock_(clock),
+      boot_(boot),
+      gate_(gate),
+      options_(std::move(options)),
+      // Seeded per kiosk so a fleet that lost the same link spreads out.
+      backoff_(options_.backoff, std::hash<std::string>{}(options_.kiosk_id)),
+      sizer_(options_.sizes) {
+  local_minute_of_day = [this] {
+    const std::time_t t = static_cast<std::time_t>(clock_.wall_ms() / 1000);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    return tm.tm_hour * 60 + tm.tm_min;
+  };
+}
+
+Result<std::optional<StoredBundle>> SyncLoop::make(std::size_t max_bytes) {
+  auto boot = boot_.boot_id();
+  if (!boot.ok()) return boot.status();
+  return outbox_.make_bundle(options_.kiosk_id, options_.kiosk_key, clock_.wall_ms(), *boot,
+                             static_cast<std::uint64_t>(clock_.monotonic().count()), max_bytes);
+}
+
+Result<bool> SyncLoop::deliver(const StoredBundle& bundle, PassReport& report) {
+  PutStatus put = transport_.put(bundle_destination_path(options_.kiosk_id, bundle.seq), bundle.bytes,
+                                 PutMode::create_only);
+  if (!put.delivered()) {
+    backoff_.failed(clock_.monotonic());
+    if (put.code == PutErrc::network || put.code == PutErrc::stalled || put.code == PutErrc::too_large) {
+      sizer_.failed();
+    }
+    report.failure = std::move(put);
+    return false;
+  }
+  if (Status s = outbox_.acknowledge_bundle(bundle.seq, clock_.wall_ms()); !s.ok()) return s;
+  backoff_.succeeded();
+  sizer_.succeeded();
+  (put.code == PutErrc::created ? report.bundles_sent : report.bundles_known) += 1;
+  report.records_sent += bundle.record_count;
+  return true;
+}
+
+Result<PassReport> SyncLoop::run_pass() {
+  PassReport report;
+  auto stats = outbox_.stats();
+  if (!stats.ok()) return stats.status();
+
+  // 1. Crisis records, one per bundle, with no rate cap and whatever the gate
+  //    says: they are why the kiosk exists.
+  transport_.set_max_send_rate(0);
+  auto crisis = [&] {
+    auto it = stats->queued_by_priority.find(Priority::crisis);
+    return it == stats->queued_by_priority.end() ? 0 : it->second;
+  };
+  for (std::uint64_t n = crisis(); n > 0; --n) {
+    auto made = make(1);  // max_bytes 1: exactly one record, the first in priority order
+    if (!made.ok()) return made.status();
+    if (!made->has_value()) break;
+    auto ok = deliver(**made, report);
+    if (!ok.ok()) return ok.status();
+    if (!*ok) return report;
+  }
+
+  // 2. Bulk: bundles made earlier, then new ones, unless held.
+  const bool held = gate_.bulk_paused() || !in_windows(options_.bulk_windows, local_minute_of_day());
+  if (!held) {
+    transport_.set_max_send_rate(options_.max_send_rate);
+    auto pending = outbox_.pending_bundles();
+    if (!pending.ok()) return pending.status();
+    for (const auto& b : *pending) {
+      auto ok = deliver(b, report);
+      if (!ok.ok()) return ok.status();
+      if (!*ok) return report;
+      if (gate_.bulk_paused()) break;
+    }
+    while (!gate_.bulk_paused()) {
+      auto made = make(sizer_.limit());
+      if (!made.ok()) return made.status();
+      if (!made->has_value()) break;
+      auto ok = deliver(**made, report);
+      if (!ok.ok()) return ok.status();
+      if (!*ok) return report;
+    }
+  }
+
+  stats = outbox_.stats();
+  if (!stats.ok()) return stats.status();
+  report.drained = stats->queued == 0 && stats->in_bundle == 0;
+  report.bulk_held = !report.drained && (held || gate_.bulk_paused());
+  return report;
+}
+
+Result<ExportReport> export_unacknowledged(Outbox& outbox, Transport& transport, const Clock& clock,
+                                           const BootIdSource& boot, const SyncOptions& options) {
+  auto boot_id = boot.boot_id();
+  if (!boot_id.ok()) return boot_id.status();
+  for (;;) {
+    auto made = outbox.make_bundle(options.kiosk_id, options.kiosk_key, clock.wall_ms(), *boot_id,
+                                   static_cast<std::uint64_t>(clock.monotonic().count()), options.sizes.max_bytes);
+    if (!made.ok()) return made.status();
+    if (!made->has_value()) break;
+  }
+  auto pending = outbox.pending_bundles();
+  if (!pending.ok()) return pending.status();
+  ExportReport report;
+  for (const auto& b : *pending) {
+    PutStatus put = transport.put(bundle_destination_path(options.kiosk_id, b.seq), b.bytes, PutMode::create_only);
+    if (!put.delivered()) return put.to_status();
+    ++report.bundles;
+    report.records += b.record_count;
+  }
+  return report;
+}
+
+}  // namespace outpost::sync

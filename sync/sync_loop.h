@@ -1,0 +1,145 @@
+// SyncLoop: moves the outbox to the clinic (docs/design.md, "Sync protocol").
+// One pass: crisis records first (each in a bundle of its own), then bundles
+// made earlier and not yet acknowledged, then new bundles until the queue is
+// empty. A bundle is acknowledged in the outbox only after the destination
+// answered created or already_exists, so a kill at any moment re-sends at
+// most the bundle in flight, under the same name, and the clinic de-duplicates.
+//
+// Owns nothing: the Outbox, Transport, Clock, BootIdSource and gate are
+// borrowed and must outlive the loop. Use from one thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiosk/clock.h"
+#include "sync/backoff.h"
+#include "sync/keys.h"
+#include "sync/outbox.h"
+#include "sync/transport.h"
+
+namespace outpost::sync {
+
+// Bulk traffic (everything but crisis records and heartbeats) pauses while
+// this says so. The video group uses it to keep the link for the call.
+class BulkTrafficGate {
+ public:
+  virtual ~BulkTrafficGate() = default;
+  virtual bool bulk_paused() const = 0;
+};
+
+// In-process gate: pause()/resume() from any thread.
+class ManualTrafficGate final : public BulkTrafficGate {
+ public:
+  void pause() { paused_ = true; }
+  void resume() { paused_ = false; }
+  bool bulk_paused() const override { return paused_; }
+
+ private:
+  std::atomic<bool> paused_{false};
+};
+
+// Cross-process gate: bulk is paused while `flag_file` exists and was
+// touched within `max_age` (so a crashed video process cannot stop sync for
+// good). The kiosk touches the file every few seconds during a call and
+// removes it after (set_video_active).
+class FlagFileTrafficGate final : public BulkTrafficGate {
+ public:
+  explicit FlagFileTrafficGate(std::filesystem::path flag_file,
+                               std::chrono::seconds max_age = std::chrono::seconds(120))
+      : flag_(std::move(flag_file)), max_age_(max_age) {}
+  bool bulk_paused() const override;
+
+ private:
+  std::filesystem::path flag_;
+  std::chrono::seconds max_age_;
+};
+// The flag file in a data dir, and the writer side for the video group.
+inline std::filesystem::path video_flag_path(const std::filesystem::path& data_dir) {
+  return data_dir / "video-active";
+}
+Status set_video_active(const std::filesystem::path& data_dir, bool active);
+
+// A daily window in local time, minutes after midnight; end < start wraps
+// past midnight ("22:00-06:00").
+struct TimeWindow {
+  int start_min = 0;
+  int end_min = 24 * 60;
+  bool contains(int minute_of_day) const;
+};
+// Parses "HH:MM-HH:MM"; Errc::invalid_config naming `what` on error.
+Result<TimeWindow> parse_time_window(std::string_view text, std::string_view what);
+// True when `windows` is empty (no restriction) or one contains the minute.
+bool in_windows(const std::vector<TimeWindow>& windows, int minute_of_day);
+
+struct SyncOptions {
+  std::string kiosk_id;
+  SigningSecretKey kiosk_key;
+  BundleSizeConfig sizes;
+  BackoffConfig backoff;
+  std::vector<TimeWindow> bulk_windows;  // empty: bulk any time
+  std::uint64_t max_send_rate = 0;       // bytes/s cap for bulk; 0 = none
+};
+
+struct PassReport {
+  std::uint64_t bundles_sent = 0;   // created now
+  std::uint64_t bundles_known = 0;  // already at the destination (re-sent after a crash)
+  std::uint64_t records_sent = 0;   // in bundles acknowledged this pass
+  bool drained = false;             // nothing queued or pending is left
+  bool bulk_held = false;           // bulk waited for the gate or a time window
+  std::optional<PutStatus> failure; // the upload that ended the pass early
+};
+
+class SyncLoop {
+ public:
+  SyncLoop(Outbox& outbox, Transport& transport, const Clock& clock, const BootIdSource& boot,
+           const BulkTrafficGate& gate, SyncOptions options);
+
+  // One pass as described above. An error Status is an outbox failure
+  // (nothing was lost); an upload failure is in PassReport::failure and
+  // arms the backoff.
+  Result<PassReport> run_pass();
+
+  // Whether the backoff allows a pass now, and how long until it does.
+  bool ready() const { return backoff_.ready(clock_.monotonic()); }
+  Clock::Duration wait() const { return backoff_.wait(clock_.monotonic()); }
+  std::size_t bundle_limit() const { return sizer_.limit(); }
+  // Minutes after local midnight; replaced in tests.
+  std::function<int()> local_minute_of_day;
+
+ private:
+  // Uploads one stored bundle; true when delivered and acknowledged.
+  Result<bool> deliver(const StoredBundle& bundle, PassReport& report);
+  Result<std::optional<StoredBundle>> make(std::size_t max_bytes);
+
+  Outbox& outbox_;
+  Transport& transport_;
+  const Clock& clock_;
+  const BootIdSource& boot_;
+  const BulkTrafficGate& gate_;
+  SyncOptions options_;
+  Backoff backoff_;
+  BundleSizer sizer_;
+};
+
+// For a data run by hand (`outpostctl export --to DIR`): bundles what is
+// queued, then writes every bundle not yet acknowledged to `transport` under
+// the same names the network uses. Acknowledges nothing: a stick can be
+// lost, so the network still delivers these later and the clinic ignores the
+// second copy. Returns how many bundles were written (or were already there).
+struct ExportReport {
+  std::uint64_t bundles = 0;
+  std::uint64_t records = 0;
+};
+Result<ExportReport> export_unacknowledged(Outbox& outbox, Transport& transport, const Clock& clock,
+                                           const BootIdSource& boot, const SyncOptions& options);
+
+// "inbox/<kiosk-id>/<bundle file name>": where a bundle goes at the destination.
+std::string bundle_destination_path(const std::string& kiosk_id, std::uint64_t seq);
+
+}  // namespace outpost::sync

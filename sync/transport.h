@@ -1,0 +1,110 @@
+// Transport: "the remote side" of store-and-forward sync (docs/design.md,
+// "Sync protocol"). One small interface with one adapter per destination:
+// HTTPS PUT (transport_curl.h) and a folder such as a USB stick
+// (transport_file.h). The sync loop only sees this interface; tests use
+// FakeTransport.
+//
+// Paths are relative to the destination's base and use '/' separators:
+// "inbox/<kiosk-id>/<bundle-name>" or "status/<kiosk-id>.json".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiosk/result.h"
+
+namespace outpost::sync {
+
+enum class PutMode {
+  create_only,  // a bundle: never overwrite; an existing name is already_exists
+  replace,      // a heartbeat: the newest wins
+};
+
+// What one PUT came to. Named so the sync loop can decide without parsing
+// messages (Litestream-style named errors).
+enum class PutErrc {
+  created,         // stored now
+  already_exists,  // create_only and the name is there: delivered before
+  network,         // no connection, reset, cut mid-request; retry later
+  stalled,         // below the low-speed limit or past the timeout; retry with a smaller bundle
+  untrusted,       // the server's certificate or pinned key did not verify; not retried blindly
+  unauthorized,    // the server refused our credentials (401/403, client cert)
+  too_large,       // 413: retry with a smaller bundle
+  server_error,    // 408/429/5xx: retry later
+  rejected,        // any other refusal (4xx); a configuration or protocol problem
+  local_error,     // our side: bad config, unreadable key file, disk full on a file destination
+};
+const char* put_errc_name(PutErrc code);
+
+struct [[nodiscard]] PutStatus {
+  PutErrc code = PutErrc::created;
+  int http_status = 0;  // 0 when no HTTP answer was read
+  std::string message;  // names the destination and path; never the body
+
+  bool delivered() const { return code == PutErrc::created || code == PutErrc::already_exists; }
+  // Worth another try after a backoff (as opposed to needing a person).
+  bool retryable() const;
+  // The same outcome as a Status for code that reports upward.
+  Status to_status() const;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Stores `body` at `path`. Blocks until done or failed; never throws.
+  // Not thread-safe: one sync loop owns one Transport.
+  virtual PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) = 0;
+  // Caps the upload rate in bytes per second; 0 lifts the cap. Takes effect
+  // at the next put.
+  virtual void set_max_send_rate(std::uint64_t bytes_per_second) = 0;
+  // "https://clinic.example:8443" or "file:///media/usb": for logs and status.
+  virtual std::string describe() const = 0;
+};
+
+// An in-memory Transport made of function fields. By default it keeps what
+// is put in `files` and honours PutMode; tests replace on_put to inject
+// failures and record calls.
+class FakeTransport final : public Transport {
+ public:
+  struct Call {
+    std::string path;
+    std::size_t bytes = 0;
+    PutMode mode = PutMode::create_only;
+  };
+
+  FakeTransport() = default;
+  FakeTransport(const FakeTransport&) = delete;  // on_put captures this
+  FakeTransport& operator=(const FakeTransport&) = delete;
+
+  std::function<PutStatus(std::string_view path, std::span<const std::uint8_t> body, PutMode mode)>
+      on_put = [this](std::string_view path, std::span<const std::uint8_t> body, PutMode mode) {
+        return store(path, body, mode);
+      };
+  std::map<std::string, std::vector<std::uint8_t>, std::less<>> files;
+  std::vector<Call> calls;
+  std::uint64_t max_send_rate = 0;
+
+  PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) override {
+    calls.push_back({std::string(path), body.size(), mode});
+    return on_put(path, body, mode);
+  }
+  void set_max_send_rate(std::uint64_t bytes_per_second) override { max_send_rate = bytes_per_second; }
+  std::string describe() const override { return "fake://"; }
+
+  // The default behaviour, callable from a replaced on_put.
+  PutStatus store(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) {
+    auto it = files.find(path);
+    if (it != files.end() && mode == PutMode::create_only) {
+      return {PutErrc::already_exists, 409, "fake://" + std::string(path) + " exists"};
+    }
+    files[std::string(path)] = std::vector<std::uint8_t>(body.begin(), body.end());
+    return {PutErrc::created, 201, {}};
+  }
+};
+
+}  // namespace outpost::sync

@@ -1,0 +1,196 @@
+#include "sync/transport_curl.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+namespace outpost::sync {
+
+namespace {
+
+struct EasyDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+bool global_init() {
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] { ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; });
+  return ok;
+}
+
+struct Upload {
+  std::span<const std::uint8_t> body;
+  std::size_t offset = 0;
+};
+
+size_t read_body(char* buffer, size_t size, size_t nitems, void* userdata) {
+  auto* up = static_cast<Upload*>(userdata);
+  std::size_t n = std::min(size * nitems, up->body.size() - up->offset);
+  std::memcpy(buffer, up->body.data() + up->offset, n);
+  up->offset += n;
+  return n;
+}
+
+size_t discard(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
+
+PutErrc classify_curl(CURLcode rc) {
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return PutErrc::stalled;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      return PutErrc::untrusted;
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_OUT_OF_MEMORY:
+    case CURLE_READ_ERROR:
+      return PutErrc::local_error;
+    default:
+      // Connect failures, resets, cuts mid-request, TLS handshake aborts.
+      return PutErrc::network;
+  }
+}
+
+PutErrc classify_http(long status, PutMode mode) {
+  if (status >= 200 && status < 300) return PutErrc::created;
+  if ((status == 409 || status == 412) && mode == PutMode::create_only) return PutErrc::already_exists;
+  if (status == 401 || status == 403) return PutErrc::unauthorized;
+  if (status == 413) return PutErrc::too_large;
+  if (status == 408 || status == 429 || status >= 500) return PutErrc::server_error;
+  return PutErrc::rejected;
+}
+
+Status check_file(const std::string& file, const char* option) {
+  if (file.empty()) return Status::Ok();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return Status(Errc::invalid_config, std::string("sync: ") + option + " '" + file + "' is not a readable file");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct CurlTransport::Handle {
+  std::unique_ptr<CURL, EasyDeleter> easy;
+};
+
+CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {}
+CurlTransport::~CurlTransport() = default;
+
+Result<std::unique_ptr<CurlTransport>> CurlTransport::create(CurlTransportOptions options) {
+  const std::string& url = options.base_url;
+  if (!url.starts_with("https://") && !url.starts_with("http://")) {
+    return Status(Errc::invalid_config, "sync: server '" + url + "' must start with https:// (or file:// for a folder)");
+  }
+  if (url.starts_with("http://") && options.bearer_token.size() > 0) {
+    return Status(Errc::invalid_config, "sync: a bearer token is only sent over https://, not to '" + url + "'");
+  }
+  for (auto [file, name] : {std::pair{&options.ca_file, "ca_file"}, {&options.client_cert, "client_cert"},
+                            {&options.client_key, "client_key"}}) {
+    if (auto s = check_file(*file, name); !s.ok()) return s;
+  }
+  if (!options.pinned_public_key.empty() && !options.pinned_public_key.starts_with("sha256//")) {
+    if (auto s = check_file(options.pinned_public_key, "pinned_public_key"); !s.ok()) return s;
+  }
+  if (options.client_cert.empty() != options.client_key.empty()) {
+    return Status(Errc::invalid_config, "sync: client_cert and client_key must be given together");
+  }
+  while (options.base_url.ends_with('/')) options.base_url.pop_back();
+  if (!global_init()) return Status(Errc::internal, "sync: libcurl failed to initialise");
+  std::unique_ptr<CurlTransport> t(new CurlTransport(std::move(options)));
+  t->handle_ = std::make_unique<Handle>();
+  t->handle_->easy.reset(curl_easy_init());
+  if (!t->handle_->easy) return Status(Errc::internal, "sync: libcurl could not make a handle");
+  return t;
+}
+
+PutStatus CurlTransport::put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) {
+  CURL* c = handle_->easy.get();
+  // Reset options but keep the connection cache, so keep-alive survives.
+  curl_easy_reset(c);
+  const std::string url = options_.base_url + "/" + std::string(path);
+  const std::string what = "PUT " + url;
+  last_wire_bytes_ = 0;
+
+  // Fewer header bytes per bundle: no Accept, no Expect round trip.
+  SlistPtr headers;
+  auto add = [&](const std::string& h) {
+    // Appending returns the list head (new on the first call), or null on
+    // failure with the old list untouched.
+    if (curl_slist* head = curl_slist_append(headers.get(), h.c_str())) {
+      (void)headers.release();
+      headers.reset(head);
+    }
+  };
+  add("Accept:");
+  add("Expect:");
+  if (mode == PutMode::create_only) add("If-None-Match: *");
+  if (!options_.bearer_token.empty()) add("Authorization: Bearer " + options_.bearer_token);
+
+  Upload up{body, 0};
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+  curl_easy_setopt(c, CURLOPT_READDATA, &up);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_s);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
+  curl_easy_setopt(c, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(options_.max_send_rate));
+  // TLS: the server is always verified. With only a pinned key (a
+  // self-signed drop box) the pin is the verification.
+  const bool pin_only = options_.ca_file.empty() && !options_.pinned_public_key.empty();
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, pin_only ? 0L : 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, pin_only ? 0L : 2L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.pinned_public_key.empty()) {
+    curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, options_.pinned_public_key.c_str());
+  }
+  if (!options_.client_cert.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, options_.client_cert.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEY, options_.client_key.c_str());
+  }
+  char error[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+
+  const CURLcode rc = curl_easy_perform(c);
+
+  long request_size = 0, header_size = 0, status = 0;
+  curl_off_t uploaded = 0, downloaded = 0;
+  curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &request_size);
+  curl_easy_getinfo(c, CURLINFO_HEADER_SIZE, &header_size);
+  curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+  curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &downloaded);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  last_wire_bytes_ = static_cast<std::uint64_t>(request_size + header_size + uploaded + downloaded);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+
+  if (rc != CURLE_OK) {
+    const PutErrc code = classify_curl(rc);
+    std::string detail = error[0] ? error : curl_easy_strerror(rc);
+    if (code == PutErrc::untrusted) detail = "server certificate not trusted: " + detail;
+    return {code, static_cast<int>(status), what + ": " + detail};
+  }
+  const PutErrc code = classify_http(status, mode);
+  std::string message = what + ": HTTP " + std::to_string(status);
+  return {code, static_cast<int>(status), std::move(message)};
+}
+
+}  // namespace outpost::sync

@@ -1,0 +1,150 @@
+#include "sync/transport_file.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace outpost::sync {
+
+namespace {
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string errno_text(int err) {
+  if (err == ENOSPC || err == EDQUOT) return "no space left on the destination";
+  return std::strerror(err);
+}
+
+// Reads a whole file into `out`; false when it cannot be read.
+bool read_all(const std::filesystem::path& file, std::vector<std::uint8_t>& out) {
+  Fd f(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.fd < 0) return false;
+  std::uint8_t buf[65536];
+  for (;;) {
+    ssize_t n = ::read(f.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    out.insert(out.end(), buf, buf + n);
+  }
+}
+
+bool write_all(int fd, std::span<const std::uint8_t> body) {
+  std::size_t done = 0;
+  while (done < body.size()) {
+    ssize_t n = ::write(fd, body.data() + done, body.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool fsync_dir(const std::filesystem::path& dir) {
+  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  return d.fd >= 0 && ::fsync(d.fd) == 0;
+}
+
+}  // namespace
+
+bool is_safe_relative_path(std::string_view path) {
+  if (path.empty()) return false;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(start, end - start);
+    if (part.empty() || part.front() == '.') return false;
+    for (char ch : part) {
+      const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                      ch == '.' || ch == '_' || ch == '-';
+      if (!ok) return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
+Result<std::unique_ptr<FileTransport>> FileTransport::create(std::filesystem::path root) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
+    return Status(Errc::not_found, "sync: destination folder '" + root.string() + "' does not exist");
+  }
+  return std::unique_ptr<FileTransport>(new FileTransport(std::move(root)));
+}
+
+PutStatus FileTransport::put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) {
+  const std::string where = describe() + "/" + std::string(path);
+  if (!is_safe_relative_path(path)) {
+    return {PutErrc::rejected, 0, "write " + where + ": not a safe relative path"};
+  }
+  const std::filesystem::path target = root_ / std::string(path);
+  const std::filesystem::path dir = target.parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return {PutErrc::local_error, 0, "write " + where + ": cannot create folder: " + ec.message()};
+
+  auto compare_existing = [&]() -> PutStatus {
+    std::vector<std::uint8_t> have;
+    if (!read_all(target, have)) {
+      return {PutErrc::local_error, 0, "write " + where + ": exists but cannot be read"};
+    }
+    if (have.size() == body.size() && std::equal(have.begin(), have.end(), body.begin())) {
+      return {PutErrc::already_exists, 0, where + " already there"};
+    }
+    return {PutErrc::rejected, 0, "write " + where + ": a different file with this name exists"};
+  };
+  if (mode == PutMode::create_only && std::filesystem::exists(target, ec)) return compare_existing();
+
+  const std::filesystem::path temp = dir / (".tmp-" + target.filename().string() + "-" + std::to_string(::getpid()));
+  {
+    Fd f(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (f.fd < 0) {
+      const int err = errno;
+      return {PutErrc::local_error, 0, "write " + where + ": " + errno_text(err)};
+    }
+    if (!write_all(f.fd, body) || ::fsync(f.fd) != 0) {
+      const int err = errno;
+      ::unlink(temp.c_str());
+      return {PutErrc::local_error, 0, "write " + where + ": " + errno_text(err)};
+    }
+  }
+  int rc = 0;
+  if (mode == PutMode::create_only) {
+    rc = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && errno == EEXIST) {
+      ::unlink(temp.c_str());
+      return compare_existing();
+    }
+    if (rc != 0 && errno == EINVAL) {
+      // The file system cannot refuse to replace; the check above stands.
+      rc = ::rename(temp.c_str(), target.c_str());
+    }
+  } else {
+    rc = ::rename(temp.c_str(), target.c_str());
+  }
+  if (rc != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return {PutErrc::local_error, 0, "write " + where + ": " + errno_text(err)};
+  }
+  if (!fsync_dir(dir)) {
+    const int err = errno;
+    return {PutErrc::local_error, 0, "write " + where + ": folder not synced: " + errno_text(err)};
+  }
+  return {PutErrc::created, 0, {}};
+}
+
+}  // namespace outpost::sync

@@ -1,0 +1,97 @@
+// Integration: on a full file system submit fails with "storage full" and
+// the queue already there is intact. Needs root for a 512 KiB tmpfs.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "sync/outbox_sqlite.h"
+#include "tests/sync/enrolled_kiosk.h"
+
+using namespace outpost;
+using namespace outpost::testing;
+
+namespace {
+
+struct Tmpfs {
+  std::filesystem::path dir;
+  bool mounted = false;
+  explicit Tmpfs(std::filesystem::path d) : dir(std::move(d)) {
+    std::filesystem::create_directories(dir);
+    mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0700") == 0;
+  }
+  ~Tmpfs() {
+    if (mounted) ::umount2(dir.c_str(), MNT_DETACH);
+  }
+};
+
+// Writes zeros until the file system refuses; returns the bytes written.
+std::size_t fill(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  char block[4096] = {};
+  std::size_t total = 0;
+  for (std::size_t chunk : {sizeof block, std::size_t{512}, std::size_t{1}}) {
+    for (;;) {
+      ssize_t n = ::write(fd, block, chunk);
+      if (n <= 0) break;
+      total += static_cast<std::size_t>(n);
+    }
+  }
+  CHECK(errno == ENOSPC);
+  ::close(fd);
+  return total;
+}
+
+}  // namespace
+
+TEST_CASE("disk full: submit fails with 'storage full', the queue stays intact") {
+  TempDir dir;
+  Tmpfs fs(dir.path() / "small");
+  if (!fs.mounted) {
+    MESSAGE("SKIPPED: cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN): " << std::strerror(errno));
+    return;
+  }
+  EnrolledKiosk site("full-kiosk", fs.dir / "data");
+  const auto& data = site.data_dir;
+  const auto submit = site.submit_argv();
+  std::vector<sync::RecordId> queued;
+  for (int i = 0; i < 5; ++i) {
+    Ran r = run_program(submit);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    queued.push_back(*sync::RecordId::parse(r.out.substr(0, 36)));
+  }
+
+  fill(fs.dir / "filler");
+  // Submits may still fit in free pages of the database and WAL; keep going
+  // until one fails, which must then be a clean "storage full".
+  int failures = 0;
+  for (int i = 0; i < 200 && failures == 0; ++i) {
+    Ran r = run_program(submit);
+    if (r.exit_code == 0) {
+      queued.push_back(*sync::RecordId::parse(r.out.substr(0, 36)));
+      continue;
+    }
+    ++failures;
+    CHECK(r.exit_code == 3);
+    CHECK_MESSAGE(r.err.find("storage full") != std::string::npos, r.err);
+    CHECK(r.out.empty());  // no id promised
+  }
+  REQUIRE(failures > 0);
+  MESSAGE((queued.size() - 5) << " submits fitted after the fill; then: storage full");
+
+  // Still full: the queue reads back, every record there.
+  Ran st = run_program(site.ctl({"status", "--json"}));
+  CHECK_MESSAGE(st.exit_code == 0, st.err);
+  CHECK(st.out.find("\"queued\": " + std::to_string(queued.size())) != std::string::npos);
+  {
+    auto ob = sync::SqliteOutbox::open(sync::outbox_path(data));
+    REQUIRE_MESSAGE(ob.ok(), ob.status().to_string());
+    for (const auto& id : queued) CHECK((*ob)->state_of(id).value() == sync::RecordState::queued);
+    CHECK((*ob)->integrity_check().value() == "ok");
+  }
+  // Space back: submit works again.
+  std::filesystem::remove(fs.dir / "filler");
+  Ran again = run_program(submit);
+  CHECK_MESSAGE(again.exit_code == 0, again.err);
+}

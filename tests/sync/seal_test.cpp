@@ -1,0 +1,126 @@
+#include "sync/seal.h"
+
+#include <doctest/doctest.h>
+#include <sodium.h>
+
+#include <filesystem>
+
+#include "sync/payload.h"
+#include "tests/sync/sync_test_util.h"
+
+using namespace outpost;
+using namespace outpost::sync;
+
+namespace {
+std::span<const std::uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+Dictionaries shipped_dicts() {
+  auto d = Dictionaries::load(testing::source_dir() / "config/dictionaries");
+  REQUIRE_MESSAGE(d.ok(), d.status().to_string());
+  return std::move(d).value();
+}
+}  // namespace
+
+TEST_CASE("a sealed payload opens with the clinic key and with nothing else") {
+  testing::init_crypto();
+  Dictionaries dicts = shipped_dicts();
+  SealingKeyPair clinic = generate_sealing_keys(), other = generate_sealing_keys();
+  std::string text = R"({"q":"x","a":[1,2,3]})";
+  auto sealed = seal_payload(RecordKind::questionnaire_response, as_bytes(text), dicts, clinic.pk);
+  REQUIRE(sealed.ok());
+  CHECK(sealed->dict_id == dicts.id_for(RecordKind::questionnaire_response));
+  CHECK(sealed->sealed.size() >= crypto_box_SEALBYTES);
+
+  auto opened = open_sealed(sealed->sealed, sealed->dict_id, clinic, dicts);
+  REQUIRE(opened.ok());
+  CHECK(opened->view() == text);
+
+  auto wrong = open_sealed(sealed->sealed, sealed->dict_id, other, dicts);
+  CHECK(wrong.status().code() == Errc::unauthorized);
+
+  Bytes flipped = sealed->sealed;
+  flipped.back() ^= 1;
+  CHECK(open_sealed(flipped, sealed->dict_id, clinic, dicts).status().code() == Errc::unauthorized);
+  CHECK(open_sealed(Bytes(10), 0, clinic, dicts).status().code() == Errc::corrupt);
+  // The same plaintext seals differently every time (ephemeral keys).
+  auto again = seal_payload(RecordKind::questionnaire_response, as_bytes(text), dicts, clinic.pk);
+  CHECK(again->sealed != sealed->sealed);
+}
+
+TEST_CASE("dictionaries: shipped ones load, ids travel, unknown ids and bad frames are errors") {
+  testing::init_crypto();
+  Dictionaries dicts = shipped_dicts();
+  CHECK(dicts.id_for(RecordKind::questionnaire_response) != 0);
+  CHECK(dicts.id_for(RecordKind::crisis_alert) != 0);
+  CHECK(dicts.id_for(RecordKind::audit) == 0);  // compressed without a dictionary
+
+  std::string text = "audit event text, audit event text, audit event text";
+  auto c = dicts.compress(RecordKind::audit, as_bytes(text));
+  REQUIRE(c.ok());
+  CHECK(c->dict_id == 0);
+  CHECK(dicts.decompress(0, c->bytes)->view() == text);
+  CHECK(dicts.decompress(999, c->bytes).status().code() == Errc::not_found);
+  Bytes garbage(40, 0xee);
+  CHECK(dicts.decompress(0, garbage).status().code() == Errc::corrupt);
+  Bytes cut(c->bytes.begin(), c->bytes.begin() + static_cast<std::ptrdiff_t>(c->bytes.size() / 2));
+  CHECK(dicts.decompress(0, cut).status().code() == Errc::corrupt);
+}
+
+TEST_CASE("dictionary files are checked: names, ids, content") {
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "audit.7.zdict", "not a dictionary");
+  auto bad = Dictionaries::load(dir.path());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("audit.7.zdict") != std::string::npos);
+
+  testing::TempDir dir2;
+  std::filesystem::copy_file(testing::source_dir() / "config/dictionaries/crisis-alert.2.zdict",
+                             dir2.path() / "crisis-alert.5.zdict");
+  auto mismatch = Dictionaries::load(dir2.path());
+  REQUIRE_FALSE(mismatch.ok());
+  CHECK(mismatch.status().message().find("does not match the file name") != std::string::npos);
+
+  testing::TempDir dir3;
+  testing::write_file(dir3.path() / "nonsense.1.zdict", "x");
+  CHECK(Dictionaries::load(dir3.path()).status().message().find("record kind") != std::string::npos);
+  CHECK(Dictionaries::load(dir.path() / "missing").status().code() == Errc::not_found);
+}
+
+TEST_CASE("privacy: no key on an enrolled kiosk opens a sealed record") {
+  testing::init_crypto();
+  testing::TempDir dir;
+  ClinicDir clinic{dir.path() / "clinic"};
+  REQUIRE(clinic_keygen(clinic.root).ok());
+  auto clinic_seal_pk = load_key<SealingPublicKey>(clinic.sealing_pk());
+  auto clinic_seal_sk = load_key<SealingSecretKey>(clinic.sealing_sk());
+  auto clinic_sign_pk = load_key<SigningPublicKey>(clinic.signing_pk());
+  REQUIRE(clinic_seal_pk.ok());
+  REQUIRE(clinic_sign_pk.ok());
+  SigningKeyPair kiosk = generate_signing_keys();  // what enroll puts in kiosk.sk
+
+  std::string text = "MARKER-payload";
+  Dictionaries dicts = shipped_dicts();
+  auto sealed = seal_payload(RecordKind::questionnaire_response, as_bytes(text), dicts, *clinic_seal_pk);
+  REQUIRE(sealed.ok());
+
+  // Every 32-byte secret a kiosk holds or can derive, tried as the X25519
+  // secret key with the clinic's public key.
+  std::vector<std::array<std::uint8_t, 32>> candidates;
+  std::array<std::uint8_t, 32> k{};
+  std::copy_n(kiosk.sk.bytes.begin(), 32, k.begin());  // Ed25519 seed
+  candidates.push_back(k);
+  std::copy_n(kiosk.sk.bytes.begin() + 32, 32, k.begin());  // Ed25519 public half
+  candidates.push_back(k);
+  REQUIRE(crypto_sign_ed25519_sk_to_curve25519(k.data(), kiosk.sk.bytes.data()) == 0);
+  candidates.push_back(k);
+  candidates.push_back(clinic_seal_pk->bytes);
+  candidates.push_back(clinic_sign_pk->bytes);
+  for (const auto& sk : candidates) {
+    SealingKeyPair guess{*clinic_seal_pk, SealingSecretKey{sk}};
+    CHECK(open_sealed(sealed->sealed, sealed->dict_id, guess, dicts).status().code() == Errc::unauthorized);
+  }
+  // ...while the clinic's secret, which never leaves the clinic, does.
+  SealingKeyPair real{*clinic_seal_pk, *clinic_seal_sk};
+  CHECK(open_sealed(sealed->sealed, sealed->dict_id, real, dicts)->view() == text);
+}
