@@ -77,14 +77,16 @@ def start_xvfb(size="1920x1080"):
 class Kiosk:
     """One outpost process on its own Xvfb display."""
 
-    def __init__(self, outpost, artifacts, config_text=None, size="1920x1080", screenshots=True):
+    def __init__(self, outpost, artifacts, config_text=None, size="1920x1080", screenshots=True,
+                 config_file=None, data_dir=None):
         self.outpost = outpost
         self.artifacts = artifacts
         self.size = size
         self.tmp = tempfile.mkdtemp(prefix="outpost-ui-")
         self.hook = os.path.join(self.tmp, "hook.jsonl")
         self.shots = os.path.join(self.tmp, "shots") if screenshots else None
-        self.config = None
+        self.config = config_file
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
         if config_text is not None:
             self.config = os.path.join(self.tmp, "outpost.toml")
             with open(self.config, "w", encoding="utf-8") as f:
@@ -116,7 +118,7 @@ class Kiosk:
         lsan = self.env.get("LSAN_OPTIONS", "")
         self.env["LSAN_OPTIONS"] = (lsan + ":" if lsan else "") + f"suppressions={supp}"
         cmd = [self.outpost, "--windowed", self.size, "--test-hook", self.hook,
-               "--data-dir", os.path.join(self.tmp, "data")]
+               "--data-dir", self.data_dir]
         if self.shots:
             cmd += ["--screenshot-dir", self.shots]
         if self.config:

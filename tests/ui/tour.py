@@ -4,7 +4,7 @@ display: runs `outpost` under Xvfb with the demo questionnaires, walks a
 Spanish check-in to the thank-you screen and a second one to the crisis
 screen, and keeps a PNG of every screen in the folder it prints.
 
-  tour.py --outpost BIN --out DIR
+  tour.py --outpost BIN --out DIR [--config FILE --data-dir DIR]
 """
 
 import argparse
@@ -37,8 +37,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--outpost", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--config", help="site config (default: the built-in demo config)")
+    ap.add_argument("--data-dir", help="data directory to keep (default: a temporary one)")
     args = ap.parse_args()
-    with Kiosk(args.outpost, os.path.abspath(args.out)) as k:
+    with Kiosk(args.outpost, os.path.abspath(args.out), config_file=args.config, data_dir=args.data_dir) as k:
         check_in(k, patient_code("20261123"))
         digits = iter([2, 1, 3, 2, 1, 2, 1, 2, 1, 2] + [2, 3, 1, 2, 2, 1, 3])  # PHQ-9 then GAD-7
         f = k.frame
