@@ -30,6 +30,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/site_config.h"
+#include "kiosk/cmd/shipped_data.h"
 #include "kiosk/clock.h"
 #include "kiosk/session.h"
 #include "kiosk/submission.h"
@@ -233,7 +234,7 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
   if (!config.ok()) return fail(config.status().message());
   std::vector<Questionnaire> questionnaires;
   for (const auto& path :
-       checkin_paths(*config, std::filesystem::path(OUTPOST_SOURCE_CONFIG_DIR) / "questionnaires")) {
+       checkin_paths(*config, shipped_config_dir() / "questionnaires")) {
     Result<Questionnaire> q = load_questionnaire(path);
     if (!q.ok()) return fail(q.status().message());
     questionnaires.push_back(std::move(q).value());
@@ -252,7 +253,7 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
   } else {
     auto opened =
         sync::KioskOutbox::open({config->data_dir, config->clinic.sealing_public_key,
-                                 std::filesystem::path(OUTPOST_SOURCE_CONFIG_DIR) / "dictionaries"});
+                                 shipped_config_dir() / "dictionaries"});
     if (!opened.ok()) return fail(opened.status().message());
     outbox = std::move(opened).value();
     if (auto s = outbox->sink(); s.ok()) {

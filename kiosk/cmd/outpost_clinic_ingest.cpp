@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiosk/clock.h"
+#include "kiosk/cmd/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "sync/clinic_ingest.h"
 #include "sync/clinic_store_sqlite.h"
@@ -185,7 +186,7 @@ int run_fleet(const std::string& db) {
 }  // namespace
 
 void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
-  const std::string config_dir = OUTPOST_SOURCE_CONFIG_DIR;
+  const std::string config_dir = shipped_config_dir().string();
   auto a = std::make_shared<IngestArgs>();
   a->questionnaires = config_dir + "/questionnaires";
   a->dictionaries = config_dir + "/dictionaries";

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiosk/cmd/outpostctl_commands.h"
+#include "kiosk/cmd/shipped_data.h"
 
 namespace outpost::ctl {
 
@@ -107,7 +108,7 @@ Result<SiteConfig> load_config(const CommonOptions& common) {
   return config;
 }
 
-std::filesystem::path dictionary_dir() { return std::filesystem::path(OUTPOST_SOURCE_CONFIG_DIR) / "dictionaries"; }
+std::filesystem::path dictionary_dir() { return shipped_config_dir() / "dictionaries"; }
 
 Result<std::unique_ptr<sync::KioskOutbox>> open_kiosk_outbox(const CommonOptions& common) {
   auto config = load_config(common);
