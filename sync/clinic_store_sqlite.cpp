@@ -1,20 +1,12 @@
 #include "sync/clinic_store_sqlite.h"
 
-#include <sqlite3.h>
+#include "sync/sqlite_db.h"
 
 #include <sstream>
 
 namespace outpost::sync {
 
 namespace {
-
-struct DbDeleter {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtDeleter {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
 
 constexpr const char* kSchema = R"sql(
 PRAGMA journal_mode=WAL;
@@ -57,28 +49,7 @@ std::string text_at(sqlite3_stmt* s, int col) {
 
 }  // namespace
 
-struct SqliteClinicStore::Db {
-  std::unique_ptr<sqlite3, DbDeleter> db;
-  std::string file;
-
-  Status error(const std::string& what) const {
-    return Status(Errc::io_error, file + ": " + what + ": " + sqlite3_errmsg(db.get()));
-  }
-  Status exec(const char* sql) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db.get(), sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-      std::string m = msg ? msg : "unknown error";
-      sqlite3_free(msg);
-      return Status(Errc::io_error, file + ": " + m);
-    }
-    return Status::Ok();
-  }
-  Result<Stmt> prepare(const char* sql) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr) != SQLITE_OK) return error("prepare");
-    return Stmt(s);
-  }
-};
+struct SqliteClinicStore::Db : SqliteDb {};
 
 SqliteClinicStore::SqliteClinicStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 SqliteClinicStore::~SqliteClinicStore() = default;
@@ -88,10 +59,13 @@ Result<std::unique_ptr<SqliteClinicStore>> SqliteClinicStore::open(const std::fi
   db->file = file.string();
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  db->db.reset(raw);
-  if (rc != SQLITE_OK) return Status(Errc::io_error, file.string() + ": cannot open the clinic database");
+  db->handle.reset(raw);
+  if (rc != SQLITE_OK) {
+    if (!raw) return Status(Errc::internal, "sqlite: out of memory");
+    return db->error(rc, "open the clinic database");
+  }
   sqlite3_busy_timeout(raw, 5000);
-  if (Status s = db->exec(kSchema); !s.ok()) return s;
+  if (Status s = db->exec(kSchema, "create the clinic database schema"); !s.ok()) return s;
   return std::unique_ptr<SqliteClinicStore>(new SqliteClinicStore(std::move(db)));
 }
 
@@ -108,15 +82,12 @@ Result<BundleSeen> SqliteClinicStore::bundle_seen(const std::string& kiosk_id, s
 }
 
 Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, std::span<const ClinicRecord> records) {
-  if (Status s = db_->exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  auto rollback = [&](Status s) {
-    (void)db_->exec("ROLLBACK");
-    return s;
-  };
+  SqliteTransaction tx(*db_);
+  if (Status s = tx.begin(); !s.ok()) return s;
   auto ins = db_->prepare(
       "INSERT OR IGNORE INTO records(id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,"
       "flags,subject,authored,body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  if (!ins.ok()) return rollback(ins.status());
+  if (!ins.ok()) return ins.status();
   std::uint64_t added = 0;
   for (const ClinicRecord& r : records) {
     sqlite3_stmt* s = ins->get();
@@ -139,12 +110,12 @@ Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, 
     sqlite3_bind_text(s, 11, r.subject.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 12, r.authored.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 13, r.body.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) != SQLITE_DONE) return rollback(db_->error("insert record " + r.id));
-    added += static_cast<std::uint64_t>(sqlite3_changes(db_->db.get()));
+    if (sqlite3_step(s) != SQLITE_DONE) return db_->error("insert record " + r.id);
+    added += static_cast<std::uint64_t>(sqlite3_changes(db_->get()));
   }
   auto bun = db_->prepare(
       "INSERT INTO bundles(kiosk,seq,hash,received_ms,source,records,new_records) VALUES(?,?,?,?,?,?,?)");
-  if (!bun.ok()) return rollback(bun.status());
+  if (!bun.ok()) return bun.status();
   sqlite3_stmt* s = bun->get();
   sqlite3_bind_text(s, 1, b.kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(b.seq));
@@ -153,8 +124,8 @@ Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, 
   sqlite3_bind_text(s, 5, b.source.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 6, static_cast<sqlite3_int64>(records.size()));
   sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(added));
-  if (sqlite3_step(s) != SQLITE_DONE) return rollback(db_->error("insert bundle"));
-  if (Status c = db_->exec("COMMIT"); !c.ok()) return rollback(c);
+  if (sqlite3_step(s) != SQLITE_DONE) return db_->error("insert bundle");
+  if (Status c = tx.commit(); !c.ok()) return c;
   return added;
 }
 

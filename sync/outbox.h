@@ -23,6 +23,7 @@ struct StoredBundle {
   std::int64_t created_ms = 0;
   std::size_t record_count = 0;
   bool acknowledged = false;
+  bool crisis = false;  // holds a crisis record: sent ahead of bulk, whatever the gate says
   Bytes bytes;  // the signed bundle, ready to upload
 };
 

@@ -1,7 +1,8 @@
 // SQLite adapter for the Outbox (docs/design.md, "Outbox").
 #include "sync/outbox_sqlite.h"
 
-#include <sqlite3.h>
+#include "sync/sqlite_db.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -39,75 +40,15 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 PRAGMA user_version = 1;
 )sql";
 
-struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
-struct DbClose {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-
 }  // namespace
 
-struct SqliteOutbox::Db {
-  std::unique_ptr<sqlite3, DbClose> handle;
-  std::string file;
+struct SqliteOutbox::Db : SqliteDb {
   StmtPtr insert;
-
-  sqlite3* get() const { return handle.get(); }
-
-  // Maps the connection's last error to a Status; ENOSPC and SQLITE_FULL
-  // become Errc::storage_full whatever SQLite reported.
-  Status error(int rc, std::string_view doing) const {
-    int sys = sqlite3_system_errno(get());
-    std::string msg = std::string(doing) + ": " + file + ": " + sqlite3_errmsg(get());
-    if ((rc & 0xff) == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
-      return Status(Errc::storage_full, "storage full: " + msg);
-    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) return Status(Errc::busy, msg);
-    if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) return Status(Errc::corrupt, msg);
-    return Status(Errc::io_error, msg);
-  }
-
-  Status exec(const char* sql, std::string_view doing) const {
-    int rc = sqlite3_exec(get(), sql, nullptr, nullptr, nullptr);
-    return rc == SQLITE_OK ? Status::Ok() : error(rc, doing);
-  }
-
-  Result<StmtPtr> prepare(const char* sql) const {
-    sqlite3_stmt* s = nullptr;
-    int rc = sqlite3_prepare_v2(get(), sql, -1, &s, nullptr);
-    if (rc != SQLITE_OK) return error(rc, "prepare");
-    return StmtPtr(s);
-  }
 };
 
 namespace {
 
-// Rolls back unless commit() succeeded.
-class Transaction {
- public:
-  explicit Transaction(const SqliteOutbox::Db& db) : db_(db) {}
-  Status begin() {
-    Status s = db_.exec("BEGIN IMMEDIATE", "begin");
-    open_ = s.ok();
-    return s;
-  }
-  Status commit() {
-    Status s = db_.exec("COMMIT", "commit");
-    if (s.ok()) open_ = false;
-    return s;
-  }
-  ~Transaction() {
-    if (open_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
- private:
-  const SqliteOutbox::Db& db_;
-  bool open_ = false;
-};
+using Transaction = SqliteTransaction;
 
 void bind_blob(sqlite3_stmt* s, int i, std::span<const std::uint8_t> b) {
   sqlite3_bind_blob(s, i, b.data(), static_cast<int>(b.size()), SQLITE_STATIC);
@@ -169,7 +110,7 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const std::filesystem::
   auto db = std::make_unique<Db>();
   db->file = file.string();
   Status opened = open_connection(*db, false);
-  if (opened.code() == Errc::storage_full || opened.code() == Errc::io_error) {
+  if (opened.code() == Errc::storage_full) {
     // When no other connection is open SQLite rebuilds the -shm wal-index,
     // which needs space a full disk does not have. No other connection means
     // an exclusive lock is free: keep the wal-index in memory instead, so the
@@ -320,7 +261,10 @@ Result<std::optional<StoredBundle>> SqliteOutbox::make_bundle(const std::string&
 }
 
 Result<std::vector<StoredBundle>> SqliteOutbox::pending_bundles() {
-  auto sel = db_->prepare("SELECT seq, created_ms, record_count, bytes FROM bundles WHERE acked_ms IS NULL ORDER BY seq");
+  auto sel = db_->prepare(
+      "SELECT seq, created_ms, record_count, bytes, "
+      "EXISTS(SELECT 1 FROM records r WHERE r.bundle_seq = b.seq AND r.priority = 0) "
+      "FROM bundles b WHERE acked_ms IS NULL ORDER BY seq");
   if (!sel.ok()) return sel.status();
   std::vector<StoredBundle> out;
   int rc;
@@ -330,6 +274,7 @@ Result<std::vector<StoredBundle>> SqliteOutbox::pending_bundles() {
     b.created_ms = sqlite3_column_int64(sel->get(), 1);
     b.record_count = static_cast<std::size_t>(sqlite3_column_int64(sel->get(), 2));
     b.bytes = column_bytes(sel->get(), 3);
+    b.crisis = sqlite3_column_int(sel->get(), 4) != 0;
     out.push_back(std::move(b));
   }
   if (rc != SQLITE_DONE) return db_->error(rc, "read bundles");

@@ -127,6 +127,15 @@ Result<PassReport> SyncLoop::run_pass() {
   // 1. Crisis records, one per bundle, with no rate cap and whatever the gate
   //    says: they are why the kiosk exists.
   transport_.set_max_send_rate(0);
+  // Crisis bundles made earlier whose upload failed come first.
+  auto pending = outbox_.pending_bundles();
+  if (!pending.ok()) return pending.status();
+  for (const auto& b : *pending) {
+    if (!b.crisis) continue;
+    auto ok = deliver(b, report);
+    if (!ok.ok()) return ok.status();
+    if (!*ok) return report;
+  }
   auto crisis = [&] {
     auto it = stats->queued_by_priority.find(Priority::crisis);
     return it == stats->queued_by_priority.end() ? 0 : it->second;
@@ -144,7 +153,7 @@ Result<PassReport> SyncLoop::run_pass() {
   const bool held = gate_.bulk_paused() || !in_windows(options_.bulk_windows, local_minute_of_day());
   if (!held) {
     transport_.set_max_send_rate(options_.max_send_rate);
-    auto pending = outbox_.pending_bundles();
+    pending = outbox_.pending_bundles();
     if (!pending.ok()) return pending.status();
     for (const auto& b : *pending) {
       auto ok = deliver(b, report);

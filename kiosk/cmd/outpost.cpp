@@ -451,7 +451,7 @@ int main(int argc, char** argv) {
   app.add_option("--test-hook", o.test_hook,
                  "append one JSON line per drawn frame describing the screen (tests)");
   app.add_option("--screenshot-dir", o.screenshot_dir,
-                 "save a BMP of each distinct screen here (tests, demo)");
+                 "save a BMP of each distinct screen here (tests and demo only: it captures what is typed)");
   app.add_option("--renderer", o.renderer, "SDL render driver: software (default), auto, opengl, ...");
   app.add_option("--font-dir", o.font_dir, "where NotoSans-Regular.ttf and NotoSans-Bold.ttf are");
   CLI11_PARSE(app, argc, argv);

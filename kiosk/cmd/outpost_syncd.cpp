@@ -167,10 +167,11 @@ int run(const std::string& config_file, const std::string& data_dir, const std::
       auto r = d.pass();
       if (!r.ok()) std::cerr << "outpost-syncd: " << r.status().to_string() << "\n";
     }
-    // Sleep until the backoff allows the next try or the poll interval is up,
+    // Sleep for the poll interval, or less while a backoff ends sooner,
     // waking each second only to notice a stop signal.
-    const auto until = std::chrono::steady_clock::now() +
-                       std::min<std::chrono::milliseconds>(poll, std::max(d.loop->wait(), std::chrono::milliseconds(1000)));
+    const auto sleep =
+        d.loop->ready() ? std::chrono::milliseconds(poll) : std::min<std::chrono::milliseconds>(poll, d.loop->wait());
+    const auto until = std::chrono::steady_clock::now() + sleep;
     while (!g_stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   return 0;

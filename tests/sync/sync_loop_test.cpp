@@ -141,6 +141,35 @@ TEST_CASE("bulk waits outside the configured time windows") {
   CHECK(r->drained);
 }
 
+TEST_CASE("a crisis bundle whose upload failed is retried first, even while bulk is paused") {
+  Kiosk k;
+  RecordId crisis = k.add(RecordKind::crisis_alert);
+  bool fail = true;
+  k.transport.on_put = [&](std::string_view p, std::span<const std::uint8_t> body, PutMode m) -> PutStatus {
+    if (fail) return {PutErrc::network, 0, "connection reset (test)"};
+    return k.transport.store(p, body, m);
+  };
+  auto r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  REQUIRE(r->failure.has_value());
+  k.add(RecordKind::questionnaire_response);
+  k.gate.pause();
+  fail = false;
+  k.clock.advance(Clock::Duration{120'000});  // past the backoff
+  r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->failure.has_value());
+  CHECK(r->bulk_held);
+  REQUIRE(k.transport.files.size() == 1);
+  Bundle b = k.bundle_at(k.transport.calls.size() - 1);
+  REQUIRE(b.records.size() == 1);
+  CHECK(b.records[0].id == crisis);
+  auto stats = k.outbox->stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->in_bundle == 0);
+  CHECK(stats->queued == 1);  // the bulk record waits for the call to end
+}
+
 TEST_CASE("a failed upload stops the pass, backs off, halves the bundle size, then resends the same bundle") {
   Kiosk k;
   for (int i = 0; i < 60; ++i) k.add(RecordKind::questionnaire_response);
