@@ -296,6 +296,8 @@ Status parse_clinic(Ctx& ctx, const toml::table& t) {
       s = read_key_text(ctx, v, key, c.sealing_public_key);
     } else if (name == "signing_public_key") {
       s = read_key_text(ctx, v, key, c.signing_public_key);
+    } else if (name == "kiosk_public_key") {
+      s = read_key_text(ctx, v, key, c.kiosk_public_key);
     } else if (name == "kiosk_key_file") {
       std::string file;
       s = read_string(ctx, v, key, file);

@@ -37,6 +37,7 @@ struct ClinicConfig {
   std::string sealing_public_key;         // X25519, base64 of 32 bytes
   std::string signing_public_key;         // Ed25519, base64 of 32 bytes
   std::filesystem::path kiosk_key_file;   // this kiosk's Ed25519 secret key; relative to the config file
+  std::string kiosk_public_key;           // its public half as enrolled (base64); checked at start-up
   // How the kiosk talks to `server` (sync work; docs/design.md, "Sync
   // protocol"). Files are relative to the config file; empty: not used.
   std::filesystem::path ca_file;            // PEM CA that signs the server

@@ -1,7 +1,12 @@
 #include "sync/clinic_ingest.h"
 
 #include <sodium.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <fstream>
@@ -10,6 +15,7 @@
 
 #include "sync/bundle.h"
 #include "sync/payload.h"
+#include "sync/receipt.h"
 #include "sync/seal.h"
 
 namespace outpost::sync {
@@ -26,6 +32,35 @@ std::string hash_hex(std::span<const std::uint8_t> bytes) {
   sodium_bin2hex(hex.data(), hex.size(), h.data(), h.size());
   hex.pop_back();
   return hex;
+}
+
+// Temp file, fsync, rename, fsync the folder: a reader sees the old file
+// or the new one.
+Status write_file_atomic(const fs::path& file, std::span<const std::uint8_t> bytes, mode_t mode) {
+  const fs::path temp = file.parent_path() / (".tmp-" + file.filename().string() + "-" + std::to_string(::getpid()));
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Status(Errc::io_error, temp.string() + ": cannot create: " + std::strerror(errno));
+  bool ok = ::fchmod(fd, mode) == 0;
+  for (std::size_t off = 0; ok && off < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) off += static_cast<std::size_t>(n);
+  }
+  const int err = errno;
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(temp.c_str(), file.c_str()) != 0) {
+    const int e = ok ? errno : err;
+    ::unlink(temp.c_str());
+    return Status(e == ENOSPC ? Errc::storage_full : Errc::io_error, file.string() + ": cannot write: " + std::strerror(e));
+  }
+  const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
 }
 
 Result<std::string> read_file(const fs::path& file) {
@@ -114,34 +149,56 @@ const Questionnaire* QuestionnaireLibrary::find(std::string_view url_version) co
   return it == by_key_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+// The generation in a version 2 bundle name
+// "<kiosk>-<16 hex>-<10 digits>-<32 hex>.opb", or "" when it has none.
+std::string generation_in_name(const std::string& name, const std::string& kiosk) {
+  const std::size_t tail = 1 + 16 + 1 + 10 + 1 + 32 + 4;
+  if (name.size() != kiosk.size() + tail || !name.starts_with(kiosk + "-") || !name.ends_with(".opb")) return "";
+  std::string gen = name.substr(kiosk.size() + 1, 16);
+  return generation_from_hex(gen) ? gen : "";
+}
+
+}  // namespace
+
 Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::uint8_t> bytes, IngestReport& report) {
+  const fs::path p(rel_path);
+  const std::string file_name = p.filename().string();
+  // The inbox folder names the kiosk whose certificate wrote the file; a
+  // rejection is filed there so that kiosk's receipt can tell it.
+  const std::string inbox = p.has_parent_path() ? p.parent_path().filename().string() : "";
+  Status store_error = Status::Ok();
   auto reject = [&](const std::string& reason) {
     ++report.rejected_bundles;
     report.rejections.push_back(std::string(rel_path) + ": " + reason);
-    return Status::Ok();
+    if (validate_kiosk_id(inbox).ok()) {
+      store_error = store_.record_rejection(
+          {inbox, generation_in_name(file_name, inbox), file_name, reason, clock_.wall_ms()});
+    }
+    return store_error;
   };
   auto parsed = parse_bundle(bytes);
   if (!parsed.ok()) return reject("corrupt: " + parsed.status().message());
   const Bundle& b = *parsed;
   const std::string& kiosk = b.header.kiosk_id;
   auto key = registered_kiosk_key(clinic_, kiosk);
-  if (!key.ok()) return reject("unknown kiosk '" + kiosk + "': no enrolled key");
+  if (!key.ok()) return reject("unknown kiosk '" + kiosk + "': " + key.status().message());
   if (Status s = verify_bundle(b, *key); !s.ok()) return reject("tampered: " + s.message());
 
   // Placement: the drop box files a kiosk's bundles under inbox/<kiosk>/
-  // with the name the kiosk gave them; a signed bundle anywhere else was
-  // copied there.
-  const fs::path p(rel_path);
-  const std::string expected = bundle_file_name(b.header);
-  if (p.filename() != expected) {
-    return reject("replayed: bundle " + expected + " presented as '" + p.filename().string() + "'");
+  // with the name the kiosk gave them, which is derived from the bytes; a
+  // signed bundle anywhere else was copied there.
+  const std::string expected = bundle_file_name(b.header, bytes);
+  if (file_name != expected) {
+    return reject("replayed: bundle " + expected + " presented as '" + file_name + "'");
   }
-  if (p.has_parent_path() && p.parent_path().filename() != kiosk) {
-    return reject("replayed: bundle of kiosk '" + kiosk + "' found in the folder of '" +
-                  p.parent_path().filename().string() + "'");
+  if (p.has_parent_path() && inbox != kiosk) {
+    return reject("replayed: bundle of kiosk '" + kiosk + "' found in the folder of '" + inbox + "'");
   }
   const std::string hash = hash_hex(bytes);
-  auto seen = store_.bundle_seen(kiosk, b.header.seq, hash);
+  const std::string generation = b.header.version == kBundleVersionV1 ? "" : generation_hex(b.header.generation);
+  auto seen = store_.bundle_seen(kiosk, generation, b.header.seq, hash);
   if (!seen.ok()) return seen.status();
   if (*seen == BundleSeen::same) {
     ++report.known_bundles;
@@ -153,19 +210,51 @@ Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::u
   }
 
   std::vector<ClinicRecord> rows;
+  std::vector<std::string> seals;
   rows.reserve(b.records.size());
   for (std::size_t i = 0; i < b.records.size(); ++i) {
-    auto plain = open_record(b.records[i], sealing_, dicts_);
+    const Record& rec = b.records[i];
+    auto plain = open_record(rec, kiosk, seal_scheme(b.header), sealing_, dicts_);
     if (!plain.ok()) return reject("record " + std::to_string(i) + " cannot be opened: " + plain.status().message());
-    auto row = to_clinic_record(b.records[i], *plain, kiosk, b.header.seq, questionnaires_);
+    // A sealed payload belongs to one record: the same bytes under another
+    // id were taken from a bundle and re-signed.
+    std::string seal = hash_hex(rec.sealed);
+    auto owner = store_.seal_owner(seal);
+    if (!owner.ok()) return owner.status();
+    if (!owner->empty() && *owner != rec.id.to_string()) {
+      return reject("replayed: record " + rec.id.to_string() + " carries the sealed payload of record " + *owner);
+    }
+    auto row = to_clinic_record(rec, *plain, kiosk, b.header.seq, questionnaires_);
     if (!row.ok()) return reject(row.status().message());
     rows.push_back(std::move(row.value()));
+    seals.push_back(std::move(seal));
   }
-  IngestedBundle ib{kiosk, b.header.seq, hash, clock_.wall_ms(), std::string(rel_path)};
-  auto added = store_.import_bundle(ib, rows);
+  IngestedBundle ib{kiosk, generation, b.header.seq, hash, clock_.wall_ms(), std::string(rel_path)};
+  auto added = store_.import_bundle(ib, rows, seals);
   if (!added.ok()) return added.status();
   report.new_records += *added;
   report.duplicate_records += rows.size() - *added;
+  return Status::Ok();
+}
+
+Status Ingester::write_receipts(const fs::path& dir, const SigningSecretKey& clinic_key, IngestReport& report) {
+  auto kiosks = store_.kiosks();
+  if (!kiosks.ok()) return kiosks.status();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status(Errc::io_error, dir.string() + ": cannot create the receipts folder: " + ec.message());
+  for (const std::string& kiosk : *kiosks) {
+    if (!validate_kiosk_id(kiosk).ok()) continue;
+    auto entries = store_.receipt_entries(kiosk);
+    if (!entries.ok()) return entries.status();
+    if (entries->empty()) continue;
+    Receipt r{kiosk, clock_.wall_ms(), std::move(*entries)};
+    const Bytes bytes = encode_receipt(r, clinic_key);
+    // World-readable on purpose: the drop box's server reads it, and it
+    // holds no patient data.
+    if (Status s = write_file_atomic(dir / (kiosk + ".json"), bytes, 0644); !s.ok()) return s;
+    ++report.receipts;
+  }
   return Status::Ok();
 }
 

@@ -37,6 +37,7 @@ struct IngestReport {
   std::uint64_t known_bundles = 0;       // the same bundle ingested before (USB, then network)
   std::uint64_t rejected_bundles = 0;
   std::uint64_t heartbeats = 0;
+  std::uint64_t receipts = 0;            // receipts written
   std::vector<std::string> rejections;   // "<file>: <reason>"
 };
 
@@ -57,6 +58,10 @@ class Ingester {
   // Every *.opb under `root` and every status/*.json, in name order. Names
   // starting with '.' (temp files) are skipped.
   Status ingest_folder(const std::filesystem::path& root, IngestReport& report);
+  // Writes `dir`/<kiosk-id>.json, a receipt signed with `clinic_key`, for
+  // every kiosk the store holds bundles or rejections of (docs/design.md,
+  // "Receipts"). The drop box serves these read-only to each kiosk.
+  Status write_receipts(const std::filesystem::path& dir, const SigningSecretKey& clinic_key, IngestReport& report);
 
  private:
   const ClinicDir& clinic_;

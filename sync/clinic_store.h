@@ -13,6 +13,7 @@
 
 #include "kiosk/result.h"
 #include "sync/heartbeat.h"
+#include "sync/receipt.h"
 
 namespace outpost::sync {
 
@@ -35,6 +36,7 @@ struct ClinicRecord {
 
 struct IngestedBundle {
   std::string kiosk_id;
+  std::string generation;         // 16 hex digits; "" for a version 1 bundle
   std::uint64_t seq = 0;
   std::string hash;               // hex BLAKE2b-256 of the file's bytes
   std::int64_t received_ms = 0;
@@ -42,6 +44,15 @@ struct IngestedBundle {
 };
 
 enum class BundleSeen { no, same, different };
+
+// A bundle file ingest refused, filed under the inbox it was found in.
+struct BundleRejection {
+  std::string kiosk_id;           // the inbox folder (the drop box checked the certificate)
+  std::string generation;         // from the file name; "" when it has none
+  std::string name;               // the file name
+  std::string reason;
+  std::int64_t received_ms = 0;
+};
 
 struct FleetEntry {
   std::string kiosk_id;
@@ -53,11 +64,25 @@ struct FleetEntry {
 class ClinicStore {
  public:
   virtual ~ClinicStore() = default;
-  virtual Result<BundleSeen> bundle_seen(const std::string& kiosk_id, std::uint64_t seq, const std::string& hash) = 0;
+  virtual Result<BundleSeen> bundle_seen(const std::string& kiosk_id, const std::string& generation,
+                                         std::uint64_t seq, const std::string& hash) = 0;
+  // The record id that first carried this sealed payload (by its BLAKE2b
+  // hex), "" when none did: a payload moved to a new id is a replay.
+  virtual Result<std::string> seal_owner(const std::string& seal_digest) = 0;
   // Stores the bundle and its records in one transaction. Records whose id
-  // is already stored are left as they are. Returns how many were new.
-  virtual Result<std::uint64_t> import_bundle(const IngestedBundle& bundle, std::span<const ClinicRecord> records) = 0;
-  // Keeps the newest heartbeat per kiosk (by the kiosk's clock_ms).
+  // is already stored are left as they are. `seal_digests[i]` belongs to
+  // records[i]. Returns how many were new.
+  virtual Result<std::uint64_t> import_bundle(const IngestedBundle& bundle, std::span<const ClinicRecord> records,
+                                              std::span<const std::string> seal_digests) = 0;
+  // Remembers a rejected bundle file (first time seen wins); for receipts.
+  virtual Status record_rejection(const BundleRejection& r) = 0;
+  // What the clinic holds of one kiosk, per outbox generation, for its
+  // receipt (docs/design.md, "Receipts"). Version 1 bundles are left out.
+  virtual Result<std::vector<ReceiptOutbox>> receipt_entries(const std::string& kiosk_id) = 0;
+  // Kiosks with at least one bundle or rejection, in name order.
+  virtual Result<std::vector<std::string>> kiosks() = 0;
+  // Keeps the newest heartbeat per kiosk, ordered by (generation, seq) and
+  // the drop box's receive time, never by the kiosk's clock.
   virtual Status put_heartbeat(const Heartbeat& hb, std::int64_t received_ms) = 0;
   // All records, oldest first.
   virtual Result<std::vector<ClinicRecord>> records() = 0;

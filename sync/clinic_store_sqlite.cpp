@@ -2,28 +2,52 @@
 
 #include "sync/sqlite_db.h"
 
+#include <sodium.h>
+
+#include <map>
 #include <sstream>
 
 namespace outpost::sync {
 
 namespace {
 
+constexpr const char* kPragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+// Format 2 (user_version 2). Format 1 (user_version 0) is upgraded in place.
 constexpr const char* kSchema = R"sql(
-PRAGMA journal_mode=WAL;
-PRAGMA synchronous=FULL;
 CREATE TABLE IF NOT EXISTS bundles(
-  kiosk TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL,
+  kiosk TEXT NOT NULL, generation TEXT NOT NULL DEFAULT '', seq INTEGER NOT NULL, hash TEXT NOT NULL,
   received_ms INTEGER NOT NULL, source TEXT NOT NULL, records INTEGER NOT NULL,
-  new_records INTEGER NOT NULL, PRIMARY KEY(kiosk, seq));
+  new_records INTEGER NOT NULL, PRIMARY KEY(kiosk, generation, seq));
 CREATE TABLE IF NOT EXISTS records(
   id TEXT PRIMARY KEY, kiosk TEXT NOT NULL, bundle_seq INTEGER NOT NULL,
   kind TEXT NOT NULL, priority INTEGER NOT NULL, created_ms INTEGER NOT NULL,
   questionnaire TEXT NOT NULL, score REAL, severity TEXT NOT NULL,
   flags TEXT NOT NULL, subject TEXT NOT NULL, authored TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seals(digest TEXT PRIMARY KEY, record_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rejections(
+  kiosk TEXT NOT NULL, generation TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL,
+  received_ms INTEGER NOT NULL, PRIMARY KEY(kiosk, name));
 CREATE TABLE IF NOT EXISTS heartbeats(
   kiosk TEXT PRIMARY KEY, version TEXT NOT NULL, clock_ms INTEGER NOT NULL,
   received_ms INTEGER NOT NULL, queue_depth INTEGER NOT NULL, oldest_queued_ms INTEGER,
-  disk_free_bytes INTEGER NOT NULL, last_error TEXT NOT NULL);
+  disk_free_bytes INTEGER NOT NULL, last_error TEXT NOT NULL,
+  generation TEXT NOT NULL DEFAULT '', hb_seq INTEGER NOT NULL DEFAULT 0,
+  unconfirmed INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+  last_rejection TEXT NOT NULL DEFAULT '');
+PRAGMA user_version = 2;
+)sql";
+// Format 1 had bundles keyed by (kiosk, seq) and no generation.
+constexpr const char* kUpgrade1 = R"sql(
+ALTER TABLE bundles RENAME TO bundles_v1;
+ALTER TABLE heartbeats RENAME TO heartbeats_v1;
+)sql";
+constexpr const char* kUpgrade1Copy = R"sql(
+INSERT INTO bundles(kiosk, generation, seq, hash, received_ms, source, records, new_records)
+  SELECT kiosk, '', seq, hash, received_ms, source, records, new_records FROM bundles_v1;
+INSERT INTO heartbeats(kiosk, version, clock_ms, received_ms, queue_depth, oldest_queued_ms, disk_free_bytes, last_error)
+  SELECT kiosk, version, clock_ms, received_ms, queue_depth, oldest_queued_ms, disk_free_bytes, last_error FROM heartbeats_v1;
+DROP TABLE bundles_v1;
+DROP TABLE heartbeats_v1;
 )sql";
 
 std::string join(const std::vector<std::string>& v) {
@@ -65,25 +89,138 @@ Result<std::unique_ptr<SqliteClinicStore>> SqliteClinicStore::open(const std::fi
     return db->error(rc, "open the clinic database");
   }
   sqlite3_busy_timeout(raw, 5000);
-  if (Status s = db->exec(kSchema, "create the clinic database schema"); !s.ok()) return s;
+  if (Status s = db->exec(kPragmas, "configure the clinic database"); !s.ok()) return s;
+  auto version = db->prepare("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (int r = sqlite3_step(version->get()); r != SQLITE_ROW) return db->error(r, "read the clinic database format");
+  const int user_version = sqlite3_column_int(version->get(), 0);
+  version->reset();
+  if (user_version > 2) return Status(Errc::corrupt, db->file + ": clinic database format " +
+                                                         std::to_string(user_version) + " is newer than this program");
+  if (user_version < 2) {
+    auto old = db->prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='bundles'");
+    if (!old.ok()) return old.status();
+    const bool upgrade = sqlite3_step(old->get()) == SQLITE_ROW;
+    old->reset();
+    SqliteTransaction tx(*db);
+    if (Status s = tx.begin(); !s.ok()) return s;
+    if (upgrade) {
+      if (Status s = db->exec(kUpgrade1, "upgrade the clinic database"); !s.ok()) return s;
+    }
+    if (Status s = db->exec(kSchema, "create the clinic database schema"); !s.ok()) return s;
+    if (upgrade) {
+      if (Status s = db->exec(kUpgrade1Copy, "upgrade the clinic database"); !s.ok()) return s;
+    }
+    if (Status s = tx.commit(); !s.ok()) return s;
+  }
   return std::unique_ptr<SqliteClinicStore>(new SqliteClinicStore(std::move(db)));
 }
 
-Result<BundleSeen> SqliteClinicStore::bundle_seen(const std::string& kiosk_id, std::uint64_t seq,
-                                                  const std::string& hash) {
-  auto st = db_->prepare("SELECT hash FROM bundles WHERE kiosk=? AND seq=?");
+Result<BundleSeen> SqliteClinicStore::bundle_seen(const std::string& kiosk_id, const std::string& generation,
+                                                  std::uint64_t seq, const std::string& hash) {
+  auto st = db_->prepare("SELECT hash FROM bundles WHERE kiosk=? AND generation=? AND seq=?");
   if (!st.ok()) return st.status();
   sqlite3_bind_text(st->get(), 1, kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st->get(), 2, static_cast<sqlite3_int64>(seq));
+  sqlite3_bind_text(st->get(), 2, generation.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st->get(), 3, static_cast<sqlite3_int64>(seq));
   const int rc = sqlite3_step(st->get());
   if (rc == SQLITE_DONE) return BundleSeen::no;
   if (rc != SQLITE_ROW) return db_->error("read bundles");
   return text_at(st->get(), 0) == hash ? BundleSeen::same : BundleSeen::different;
 }
 
-Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, std::span<const ClinicRecord> records) {
+Result<std::string> SqliteClinicStore::seal_owner(const std::string& seal_digest) {
+  auto st = db_->prepare("SELECT record_id FROM seals WHERE digest=?");
+  if (!st.ok()) return st.status();
+  sqlite3_bind_text(st->get(), 1, seal_digest.c_str(), -1, SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(st->get());
+  if (rc == SQLITE_DONE) return std::string();
+  if (rc != SQLITE_ROW) return db_->error("read seals");
+  return text_at(st->get(), 0);
+}
+
+Status SqliteClinicStore::record_rejection(const BundleRejection& r) {
+  auto st = db_->prepare(
+      "INSERT OR IGNORE INTO rejections(kiosk, generation, name, reason, received_ms) VALUES(?,?,?,?,?)");
+  if (!st.ok()) return st.status();
+  sqlite3_stmt* s = st->get();
+  sqlite3_bind_text(s, 1, r.kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 2, r.generation.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 3, r.name.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 4, r.reason.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 5, r.received_ms);
+  if (sqlite3_step(s) != SQLITE_DONE) return db_->error("store rejection");
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> SqliteClinicStore::kiosks() {
+  auto st = db_->prepare("SELECT kiosk FROM bundles UNION SELECT kiosk FROM rejections ORDER BY 1");
+  if (!st.ok()) return st.status();
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = sqlite3_step(st->get())) == SQLITE_ROW) out.push_back(text_at(st->get(), 0));
+  if (rc != SQLITE_DONE) return db_->error("list kiosks");
+  return out;
+}
+
+Result<std::vector<ReceiptOutbox>> SqliteClinicStore::receipt_entries(const std::string& kiosk_id) {
+  std::map<std::string, ReceiptOutbox> by_gen;
+  auto entry = [&](const std::string& gen) -> ReceiptOutbox* {
+    auto g = generation_from_hex(gen);
+    if (!g) return nullptr;
+    auto [it, added] = by_gen.try_emplace(gen);
+    if (added) it->second.generation = *g;
+    return &it->second;
+  };
+  auto st = db_->prepare("SELECT generation, seq, hash FROM bundles WHERE kiosk=? AND generation != '' "
+                         "ORDER BY generation, seq");
+  if (!st.ok()) return st.status();
+  sqlite3_bind_text(st->get(), 1, kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
+  int rc;
+  while ((rc = sqlite3_step(st->get())) == SQLITE_ROW) {
+    ReceiptOutbox* o = entry(text_at(st->get(), 0));
+    if (o == nullptr) continue;
+    const auto seq = static_cast<std::uint64_t>(sqlite3_column_int64(st->get(), 1));
+    const std::string hash = text_at(st->get(), 2);
+    BundleDigest d{};
+    std::size_t len = 0;
+    if (hash.size() < 32 || sodium_hex2bin(d.data(), d.size(), hash.data(), 32, nullptr, &len, nullptr) != 0) continue;
+    if (seq == o->through + 1 && o->also.empty()) {
+      o->through = seq;
+      o->chain = next_chain(o->chain, d);
+    } else if (o->also.size() < kReceiptMaxAlso) {
+      o->also.push_back({seq, d});
+    }
+  }
+  if (rc != SQLITE_DONE) return db_->error("read bundles");
+  auto rj = db_->prepare(
+      "SELECT generation, name, reason FROM (SELECT * FROM rejections WHERE kiosk=? ORDER BY received_ms DESC, name "
+      "LIMIT ?) ORDER BY received_ms, name");
+  if (!rj.ok()) return rj.status();
+  sqlite3_bind_text(rj->get(), 1, kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(rj->get(), 2, static_cast<sqlite3_int64>(kReceiptMaxRejected));
+  while ((rc = sqlite3_step(rj->get())) == SQLITE_ROW) {
+    ReceiptOutbox* o = entry(text_at(rj->get(), 0));
+    if (o != nullptr) o->rejected.push_back({text_at(rj->get(), 1), text_at(rj->get(), 2)});
+  }
+  if (rc != SQLITE_DONE) return db_->error("read rejections");
+  std::vector<ReceiptOutbox> out;
+  for (auto& [gen, o] : by_gen) out.push_back(std::move(o));
+  return out;
+}
+
+Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, std::span<const ClinicRecord> records,
+                                                       std::span<const std::string> seal_digests) {
   SqliteTransaction tx(*db_);
   if (Status s = tx.begin(); !s.ok()) return s;
+  auto seal = db_->prepare("INSERT OR IGNORE INTO seals(digest, record_id) VALUES(?,?)");
+  if (!seal.ok()) return seal.status();
+  for (std::size_t i = 0; i < records.size() && i < seal_digests.size(); ++i) {
+    sqlite3_reset(seal->get());
+    sqlite3_bind_text(seal->get(), 1, seal_digests[i].c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(seal->get(), 2, records[i].id.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(seal->get()) != SQLITE_DONE) return db_->error("store seal digest");
+  }
   auto ins = db_->prepare(
       "INSERT OR IGNORE INTO records(id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,"
       "flags,subject,authored,body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -114,28 +251,38 @@ Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, 
     added += static_cast<std::uint64_t>(sqlite3_changes(db_->get()));
   }
   auto bun = db_->prepare(
-      "INSERT INTO bundles(kiosk,seq,hash,received_ms,source,records,new_records) VALUES(?,?,?,?,?,?,?)");
+      "INSERT INTO bundles(kiosk,generation,seq,hash,received_ms,source,records,new_records) VALUES(?,?,?,?,?,?,?,?)");
   if (!bun.ok()) return bun.status();
   sqlite3_stmt* s = bun->get();
   sqlite3_bind_text(s, 1, b.kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(b.seq));
-  sqlite3_bind_text(s, 3, b.hash.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 4, b.received_ms);
-  sqlite3_bind_text(s, 5, b.source.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 6, static_cast<sqlite3_int64>(records.size()));
-  sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(added));
+  sqlite3_bind_text(s, 2, b.generation.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(b.seq));
+  sqlite3_bind_text(s, 4, b.hash.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 5, b.received_ms);
+  sqlite3_bind_text(s, 6, b.source.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(records.size()));
+  sqlite3_bind_int64(s, 8, static_cast<sqlite3_int64>(added));
   if (sqlite3_step(s) != SQLITE_DONE) return db_->error("insert bundle");
   if (Status c = tx.commit(); !c.ok()) return c;
   return added;
 }
 
 Status SqliteClinicStore::put_heartbeat(const Heartbeat& hb, std::int64_t received_ms) {
+  // Newer: a higher sequence within one outbox generation; across
+  // generations (an outbox reset) or from kiosks without one, a later
+  // receive time at the drop box. The kiosk's clock never decides.
   auto st = db_->prepare(
       "INSERT INTO heartbeats(kiosk,version,clock_ms,received_ms,queue_depth,oldest_queued_ms,disk_free_bytes,"
-      "last_error) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(kiosk) DO UPDATE SET version=excluded.version,"
+      "last_error,generation,hb_seq,unconfirmed,rejected,last_rejection) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) "
+      "ON CONFLICT(kiosk) DO UPDATE SET version=excluded.version,"
       "clock_ms=excluded.clock_ms,received_ms=excluded.received_ms,queue_depth=excluded.queue_depth,"
       "oldest_queued_ms=excluded.oldest_queued_ms,disk_free_bytes=excluded.disk_free_bytes,"
-      "last_error=excluded.last_error WHERE excluded.clock_ms >= heartbeats.clock_ms");
+      "last_error=excluded.last_error,generation=excluded.generation,hb_seq=excluded.hb_seq,"
+      "unconfirmed=excluded.unconfirmed,rejected=excluded.rejected,last_rejection=excluded.last_rejection "
+      "WHERE (excluded.generation != '' AND excluded.generation = heartbeats.generation "
+      "       AND excluded.hb_seq > heartbeats.hb_seq) "
+      "   OR ((excluded.generation = '' OR excluded.generation != heartbeats.generation) "
+      "       AND excluded.received_ms > heartbeats.received_ms)");
   if (!st.ok()) return st.status();
   sqlite3_stmt* s = st->get();
   sqlite3_bind_text(s, 1, hb.kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
@@ -150,6 +297,11 @@ Status SqliteClinicStore::put_heartbeat(const Heartbeat& hb, std::int64_t receiv
   }
   sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(hb.disk_free_bytes));
   sqlite3_bind_text(s, 8, hb.last_error.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 9, hb.generation.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 10, static_cast<sqlite3_int64>(hb.seq));
+  sqlite3_bind_int64(s, 11, static_cast<sqlite3_int64>(hb.unconfirmed));
+  sqlite3_bind_int64(s, 12, static_cast<sqlite3_int64>(hb.rejected));
+  sqlite3_bind_text(s, 13, hb.last_rejection.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(s) != SQLITE_DONE) return db_->error("store heartbeat of " + hb.kiosk_id);
   return Status::Ok();
 }
@@ -186,7 +338,8 @@ Result<std::vector<ClinicRecord>> SqliteClinicStore::records() {
 Result<std::vector<FleetEntry>> SqliteClinicStore::fleet() {
   auto st = db_->prepare(
       "SELECT k.kiosk, h.version, h.clock_ms, h.received_ms, h.queue_depth, h.oldest_queued_ms, h.disk_free_bytes,"
-      " h.last_error, (SELECT MAX(seq) FROM bundles b WHERE b.kiosk=k.kiosk)"
+      " h.last_error, (SELECT MAX(seq) FROM bundles b WHERE b.kiosk=k.kiosk AND b.generation=IFNULL(h.generation,'')),"
+      " h.generation, h.hb_seq, h.unconfirmed, h.rejected, h.last_rejection"
       " FROM (SELECT kiosk FROM heartbeats UNION SELECT kiosk FROM bundles) k"
       " LEFT JOIN heartbeats h ON h.kiosk=k.kiosk ORDER BY k.kiosk");
   if (!st.ok()) return st.status();
@@ -205,6 +358,11 @@ Result<std::vector<FleetEntry>> SqliteClinicStore::fleet() {
     e.heartbeat.disk_free_bytes = static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
     e.heartbeat.last_error = text_at(s, 7);
     e.last_bundle_seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
+    e.heartbeat.generation = text_at(s, 9);
+    e.heartbeat.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 10));
+    e.heartbeat.unconfirmed = static_cast<std::uint64_t>(sqlite3_column_int64(s, 11));
+    e.heartbeat.rejected = static_cast<std::uint64_t>(sqlite3_column_int64(s, 12));
+    e.heartbeat.last_rejection = text_at(s, 13);
     out.push_back(std::move(e));
   }
   if (rc != SQLITE_DONE) return db_->error("read heartbeats");

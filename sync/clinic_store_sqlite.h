@@ -15,8 +15,14 @@ class SqliteClinicStore final : public ClinicStore {
   static Result<std::unique_ptr<SqliteClinicStore>> open(const std::filesystem::path& file);
   ~SqliteClinicStore() override;
 
-  Result<BundleSeen> bundle_seen(const std::string& kiosk_id, std::uint64_t seq, const std::string& hash) override;
-  Result<std::uint64_t> import_bundle(const IngestedBundle& bundle, std::span<const ClinicRecord> records) override;
+  Result<BundleSeen> bundle_seen(const std::string& kiosk_id, const std::string& generation, std::uint64_t seq,
+                                 const std::string& hash) override;
+  Result<std::string> seal_owner(const std::string& seal_digest) override;
+  Result<std::uint64_t> import_bundle(const IngestedBundle& bundle, std::span<const ClinicRecord> records,
+                                      std::span<const std::string> seal_digests) override;
+  Status record_rejection(const BundleRejection& r) override;
+  Result<std::vector<ReceiptOutbox>> receipt_entries(const std::string& kiosk_id) override;
+  Result<std::vector<std::string>> kiosks() override;
   Status put_heartbeat(const Heartbeat& hb, std::int64_t received_ms) override;
   Result<std::vector<ClinicRecord>> records() override;
   Result<std::vector<FleetEntry>> fleet() override;

@@ -1,34 +1,16 @@
 #include "sync/heartbeat.h"
 
+#include "sync/bundle.h"
+
 #include <sodium.h>
 
 #include <nlohmann/json.hpp>
 
+#include "sync/signed_envelope.h"
+
 namespace outpost::sync {
 
-namespace {
-
 using nlohmann::json;
-
-struct Envelope {
-  std::string body;
-  std::array<std::uint8_t, crypto_sign_BYTES> sig{};
-};
-
-Result<Envelope> parse_envelope(std::span<const std::uint8_t> bytes) {
-  json j = json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status(Errc::corrupt, "heartbeat: not a JSON object");
-  if (!j.contains("body") || !j["body"].is_string()) return Status(Errc::corrupt, "heartbeat: body missing");
-  if (!j.contains("sig") || !j["sig"].is_string()) return Status(Errc::corrupt, "heartbeat: sig missing");
-  Envelope e;
-  e.body = j["body"].get<std::string>();
-  if (Status s = from_base64(j["sig"].get<std::string>(), e.sig, "heartbeat: sig"); !s.ok()) {
-    return Status(Errc::corrupt, s.message());
-  }
-  return e;
-}
-
-}  // namespace
 
 Bytes encode_heartbeat(const Heartbeat& hb, const SigningSecretKey& kiosk_key) {
   json body = {{"v", 1},
@@ -38,19 +20,19 @@ Bytes encode_heartbeat(const Heartbeat& hb, const SigningSecretKey& kiosk_key) {
                {"queue_depth", hb.queue_depth},
                {"oldest_queued_ms", hb.oldest_queued_ms ? json(*hb.oldest_queued_ms) : json(nullptr)},
                {"disk_free_bytes", hb.disk_free_bytes},
-               {"last_error", hb.last_error}};
-  const std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::array<std::uint8_t, crypto_sign_BYTES> sig{};
-  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const std::uint8_t*>(text.data()), text.size(),
-                       kiosk_key.bytes.data());
-  const std::string out = json{{"body", text}, {"sig", to_base64(sig)}}.dump();
-  return Bytes(out.begin(), out.end());
+               {"last_error", hb.last_error},
+               {"generation", hb.generation},
+               {"seq", hb.seq},
+               {"unconfirmed", hb.unconfirmed},
+               {"rejected", hb.rejected},
+               {"last_rejection", hb.last_rejection}};
+  return seal_envelope(body.dump(-1, ' ', false, json::error_handler_t::replace), kiosk_key);
 }
 
 Result<Heartbeat> parse_heartbeat(std::span<const std::uint8_t> bytes) {
-  auto env = parse_envelope(bytes);
-  if (!env.ok()) return env.status();
-  json b = json::parse(env->body, nullptr, false);
+  auto text = envelope_body(bytes, "heartbeat");
+  if (!text.ok()) return text.status();
+  json b = json::parse(*text, nullptr, false);
   if (b.is_discarded() || !b.is_object()) return Status(Errc::corrupt, "heartbeat: body is not a JSON object");
   Heartbeat hb;
   auto field = [&](const char* name, auto& out) -> Status {
@@ -71,16 +53,28 @@ Result<Heartbeat> parse_heartbeat(std::span<const std::uint8_t> bytes) {
   if (auto it = b.find("oldest_queued_ms"); it != b.end() && it->is_number_integer()) {
     hb.oldest_queued_ms = it->get<std::int64_t>();
   }
+  // Optional: absent in heartbeats from kiosks before outpost 0.2.
+  auto optional = [&](const char* name, auto& out) -> Status {
+    if (!b.contains(name)) return Status::Ok();
+    return field(name, out);
+  };
+  for (Status s : {optional("generation", hb.generation), optional("seq", hb.seq),
+                   optional("unconfirmed", hb.unconfirmed), optional("rejected", hb.rejected),
+                   optional("last_rejection", hb.last_rejection)}) {
+    if (!s.ok()) return s;
+  }
+  if (!hb.generation.empty() && !generation_from_hex(hb.generation))
+    return Status(Errc::corrupt, "heartbeat: field 'generation' is not 16 hex digits");
   if (Status s = validate_kiosk_id(hb.kiosk_id); !s.ok()) return Status(Errc::corrupt, "heartbeat: " + s.message());
   return hb;
 }
 
 Result<Heartbeat> verify_heartbeat(std::span<const std::uint8_t> bytes, const SigningPublicKey& kiosk_key) {
-  auto env = parse_envelope(bytes);
-  if (!env.ok()) return env.status();
-  if (crypto_sign_verify_detached(env->sig.data(), reinterpret_cast<const std::uint8_t*>(env->body.data()),
-                                  env->body.size(), kiosk_key.bytes.data()) != 0) {
-    return Status(Errc::unauthorized, "heartbeat: signature does not verify with the kiosk's key");
+  auto text = open_envelope(bytes, kiosk_key, "heartbeat");
+  if (!text.ok()) {
+    if (text.status().code() == Errc::unauthorized)
+      return Status(Errc::unauthorized, "heartbeat: signature does not verify with the kiosk's key");
+    return text.status();
   }
   return parse_heartbeat(bytes);
 }

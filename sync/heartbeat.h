@@ -4,7 +4,9 @@
 //
 // Wire form: {"body":"<JSON text>","sig":"<base64 Ed25519 over body's bytes>"}
 // body: {"v":1,"kiosk":"...","version":"0.1.0","clock_ms":...,"queue_depth":N,
-//        "oldest_queued_ms":... or null,"disk_free_bytes":N,"last_error":"..."}
+//        "oldest_queued_ms":... or null,"disk_free_bytes":N,"last_error":"...",
+//        "generation":"<16 hex>","seq":N,"unconfirmed":N,"rejected":N,
+//        "last_rejection":"..."}   (the last five since outpost 0.2; optional)
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,14 @@ struct Heartbeat {
   std::optional<std::int64_t> oldest_queued_ms; // wall ms of the oldest one
   std::uint64_t disk_free_bytes = 0;            // on the data volume
   std::string last_error;                       // the last sync error, "" when none
+  // Ordering and delivery (docs/design.md, "Fleet status"): the outbox
+  // generation and a per-outbox heartbeat sequence order heartbeats without
+  // trusting the kiosk's clock.
+  std::string generation;                       // 16 hex digits; "" from older kiosks
+  std::uint64_t seq = 0;                        // heartbeat sequence within the generation
+  std::uint64_t unconfirmed = 0;                // records the drop box took, no receipt yet
+  std::uint64_t rejected = 0;                   // bundles the clinic rejected (per receipts)
+  std::string last_rejection;                   // "<bundle name>: <reason>", "" when none
 };
 
 Bytes encode_heartbeat(const Heartbeat& hb, const SigningSecretKey& kiosk_key);

@@ -177,4 +177,22 @@ Result<SigningPublicKey> registered_kiosk_key(const ClinicDir& clinic, std::stri
   return load_key<SigningPublicKey>(file);
 }
 
+Status check_kiosk_key(const SigningSecretKey& sk, const SigningPublicKey* enrolled) {
+  if (!crypto_init()) return Status(Errc::internal, "libsodium failed to initialise");
+  SigningKeyPair derived;
+  crypto_sign_seed_keypair(derived.pk.bytes.data(), derived.sk.bytes.data(), sk.bytes.data());
+  sodium_memzero(derived.sk.bytes.data(), derived.sk.bytes.size());
+  if (sodium_memcmp(derived.pk.bytes.data(), sk.bytes.data() + 32, 32) != 0) {
+    return Status(Errc::unauthorized,
+                  "kiosk key: the two halves of the signing key do not belong together (damaged or edited key "
+                  "file); the clinic would reject every bundle. Re-enroll the kiosk");
+  }
+  if (enrolled != nullptr && sodium_memcmp(derived.pk.bytes.data(), enrolled->bytes.data(), 32) != 0) {
+    return Status(Errc::unauthorized,
+                  "kiosk key: the signing key is not the one enrolled at the clinic (clinic.kiosk_public_key); "
+                  "the clinic would reject every bundle. Restore the enrolled kiosk.sk or re-enroll the kiosk");
+  }
+  return Status::Ok();
+}
+
 }  // namespace outpost::sync

@@ -65,6 +65,12 @@ Result<Key> load_key(const std::filesystem::path& file) {
   return k;
 }
 
+// Start-up check of the kiosk's signing key (docs/design.md, "Keys"): the
+// secret key's seed must derive its own public half, and that must be the
+// public key recorded at enrollment (`enrolled`, when the config has it).
+// Errc::unauthorized with a message for staff when either fails.
+Status check_kiosk_key(const SigningSecretKey& sk, const SigningPublicKey* enrolled);
+
 // A kiosk id: 1-64 characters of [A-Za-z0-9._-], not starting with '.'.
 Status validate_kiosk_id(std::string_view id);
 

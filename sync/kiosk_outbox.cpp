@@ -6,7 +6,9 @@ namespace outpost::sync {
 
 Result<std::unique_ptr<KioskOutbox>> KioskOutbox::open(const KioskOutboxOptions& options) {
   if (!crypto_init()) return Status(Errc::internal, "libsodium failed to initialise");
+  if (auto s = validate_kiosk_id(options.kiosk_id); !s.ok()) return Status(Errc::invalid_config, "kiosk.id: " + s.message());
   std::unique_ptr<KioskOutbox> k(new KioskOutbox());
+  k->kiosk_id_ = options.kiosk_id;
   if (!options.clinic_sealing_public_key.empty()) {
     auto pk = key_from_base64<SealingPublicKey>(options.clinic_sealing_public_key, "clinic.sealing_public_key");
     if (!pk.ok()) return pk.status();
@@ -31,7 +33,7 @@ Result<std::unique_ptr<KioskOutbox>> KioskOutbox::open(const KioskOutboxOptions&
 Result<SubmitSink*> KioskOutbox::sink() {
   if (!clinic_)
     return Status(Errc::invalid_config, "clinic.sealing_public_key is not set in the site config (outpost-clinic enroll)");
-  if (!sink_) sink_ = std::make_unique<OutboxSubmitSink>(*outbox_, dicts_, *clinic_, clock_, boot_);
+  if (!sink_) sink_ = std::make_unique<OutboxSubmitSink>(*outbox_, dicts_, *clinic_, kiosk_id_, clock_, boot_);
   return static_cast<SubmitSink*>(sink_.get());
 }
 

@@ -17,6 +17,7 @@
 namespace outpost::sync {
 
 struct KioskOutboxOptions {
+  std::string kiosk_id;                  // [kiosk] id: bound into every seal
   std::filesystem::path data_dir;        // created if missing (mode 0700)
   std::string clinic_sealing_public_key; // base64; empty: submit is refused
   std::filesystem::path dictionary_dir;  // config/dictionaries
@@ -32,6 +33,7 @@ class KioskOutbox {
 
  private:
   KioskOutbox() = default;
+  std::string kiosk_id_;
   std::unique_ptr<SqliteOutbox> outbox_;
   Dictionaries dicts_;
   std::optional<SealingPublicKey> clinic_;

@@ -3,6 +3,7 @@
 
 #include "sync/sqlite_db.h"
 
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,7 +15,7 @@ namespace outpost::sync {
 namespace {
 
 constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS records(
+CREATE TABLE records(
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
   id         BLOB    NOT NULL UNIQUE,
   kind       INTEGER NOT NULL,
@@ -27,23 +28,33 @@ CREATE TABLE IF NOT EXISTS records(
   size       INTEGER NOT NULL,
   state      INTEGER NOT NULL DEFAULT 0,
   bundle_seq INTEGER,
-  acked_ms   INTEGER);
-CREATE INDEX IF NOT EXISTS records_queue ON records(state, priority, seq, size, created_ms);
-CREATE INDEX IF NOT EXISTS records_bundle ON records(bundle_seq) WHERE bundle_seq IS NOT NULL;
-CREATE TABLE IF NOT EXISTS bundles(
+  state_ms   INTEGER,
+  rejections INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX records_queue ON records(state, priority, seq, size, created_ms);
+CREATE INDEX records_bundle ON records(bundle_seq) WHERE bundle_seq IS NOT NULL;
+CREATE TABLE bundles(
   seq          INTEGER PRIMARY KEY,
   created_ms   INTEGER NOT NULL,
   record_count INTEGER NOT NULL,
-  acked_ms     INTEGER,
+  state        INTEGER NOT NULL DEFAULT 0,
+  state_ms     INTEGER,
+  name         TEXT    NOT NULL UNIQUE,
+  digest       BLOB    NOT NULL,
+  chain        BLOB    NOT NULL,
+  reason       TEXT,
   bytes        BLOB);
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-PRAGMA user_version = 1;
+CREATE INDEX bundles_state ON bundles(state, seq);
+CREATE TABLE meta(key TEXT PRIMARY KEY, value);
+PRAGMA user_version = 2;
 )sql";
+constexpr int kFormat = 2;
 
 }  // namespace
 
 struct SqliteOutbox::Db : SqliteDb {
   StmtPtr insert;
+  Generation generation{};
+  std::uint64_t heartbeat_seq = 0;  // the last one handed out (when the disk is full)
 };
 
 namespace {
@@ -70,7 +81,19 @@ const char* state_name(RecordState s) {
   switch (s) {
     case RecordState::queued: return "queued";
     case RecordState::in_bundle: return "in_bundle";
-    case RecordState::acknowledged: return "acknowledged";
+    case RecordState::accepted: return "accepted";
+    case RecordState::confirmed: return "confirmed";
+    case RecordState::held: return "held";
+  }
+  return "unknown";
+}
+
+const char* bundle_state_name(BundleState s) {
+  switch (s) {
+    case BundleState::made: return "made";
+    case BundleState::accepted: return "accepted";
+    case BundleState::confirmed: return "confirmed";
+    case BundleState::rejected: return "rejected";
   }
   return "unknown";
 }
@@ -127,13 +150,48 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const std::filesystem::
   if (rc != SQLITE_ROW) return db->error(rc, "read outbox version");
   int user_version = sqlite3_column_int(version->get(), 0);
   version->reset();
-  if (user_version > 1) return Status(Errc::corrupt, db->file + ": outbox format " + std::to_string(user_version) + " is newer than this program");
-  if (user_version == 0) {
+  if (user_version > kFormat)
+    return Status(Errc::corrupt, db->file + ": outbox format " + std::to_string(user_version) + " is newer than this program");
+  if (user_version == 1) {
+    // Format 1 sealed records without binding them to their identity and
+    // counted the drop box's answer as delivery. Its delivered records are
+    // of no further use; undelivered ones cannot be re-sealed (no key on the
+    // kiosk opens them), so the upgrade refuses rather than drop them.
+    auto left = db->prepare("SELECT COUNT(*) FROM records WHERE state IN (0, 1)");
+    if (!left.ok()) return left.status();
+    if (int rc = sqlite3_step(left->get()); rc != SQLITE_ROW) return db->error(rc, "read outbox format 1");
+    const auto n = sqlite3_column_int64(left->get(), 0);
+    left->reset();
+    if (n > 0) {
+      return Status(Errc::invalid_config, db->file + ": outbox format 1 still holds " + std::to_string(n) +
+                                              " undelivered records; ship them with outpost 0.1 (outpost-syncd --once "
+                                              "or outpostctl export) before upgrading");
+    }
     Transaction tx(*db);
-    if (auto s = tx.begin(); !s.ok()) return s;
-    if (auto s = db->exec(kSchema, "create outbox schema"); !s.ok()) return s;
-    if (auto s = tx.commit(); !s.ok()) return s;
+    if (auto st = tx.begin(); !st.ok()) return st;
+    if (auto st = db->exec("DROP TABLE records; DROP TABLE bundles; DROP TABLE meta;", "upgrade outbox"); !st.ok())
+      return st;
+    if (auto st = tx.commit(); !st.ok()) return st;
+    user_version = 0;
   }
+  if (user_version == 0) {
+    Generation g{};
+    randombytes_buf(g.data(), g.size());
+    Transaction tx(*db);
+    if (auto st = tx.begin(); !st.ok()) return st;
+    if (auto st = db->exec(kSchema, "create outbox schema"); !st.ok()) return st;
+    auto put = db->prepare("INSERT INTO meta(key, value) VALUES('generation', ?)");
+    if (!put.ok()) return put.status();
+    bind_blob(put->get(), 1, g);
+    if (int rc = sqlite3_step(put->get()); rc != SQLITE_DONE) return db->error(rc, "store outbox generation");
+    if (auto st = tx.commit(); !st.ok()) return st;
+  }
+  auto gen = db->prepare("SELECT value FROM meta WHERE key='generation'");
+  if (!gen.ok()) return gen.status();
+  if (sqlite3_step(gen->get()) != SQLITE_ROW || sqlite3_column_bytes(gen->get(), 0) != 8)
+    return Status(Errc::corrupt, db->file + ": outbox has no generation id");
+  column_fixed(gen->get(), 0, db->generation);
+  gen->reset();
   auto insert = db->prepare(
       "INSERT INTO records(id, kind, priority, boot_id, mono_ms, created_ms, dict_id, sealed, size) "
       "VALUES(?,?,?,?,?,?,?,?,?)");
@@ -179,6 +237,71 @@ Status SqliteOutbox::append_batch(std::span<const Record> records) {
   return tx.commit();
 }
 
+Generation SqliteOutbox::generation() const { return db_->generation; }
+
+namespace {
+
+// Reads one meta value; nullopt when absent.
+Result<std::optional<std::int64_t>> meta_int(SqliteDb& db, const char* key) {
+  auto q = db.prepare("SELECT value FROM meta WHERE key=?");
+  if (!q.ok()) return q.status();
+  sqlite3_bind_text(q->get(), 1, key, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q->get());
+  if (rc == SQLITE_DONE) return std::optional<std::int64_t>();
+  if (rc != SQLITE_ROW) return db.error(rc, "read outbox meta");
+  return std::optional<std::int64_t>(sqlite3_column_int64(q->get(), 0));
+}
+
+Status put_meta(SqliteDb& db, const char* key, std::int64_t value) {
+  auto q = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+  if (!q.ok()) return q.status();
+  sqlite3_bind_text(q->get(), 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(q->get(), 2, value);
+  if (int rc = sqlite3_step(q->get()); rc != SQLITE_DONE) return db.error(rc, "write outbox meta");
+  return Status::Ok();
+}
+
+// Runs one statement with int64 parameters; returns the rows changed.
+Result<std::uint64_t> run(SqliteDb& db, const char* sql, std::initializer_list<std::int64_t> args,
+                          std::string_view doing) {
+  auto q = db.prepare(sql);
+  if (!q.ok()) return q.status();
+  int i = 1;
+  for (std::int64_t a : args) sqlite3_bind_int64(q->get(), i++, a);
+  if (int rc = sqlite3_step(q->get()); rc != SQLITE_DONE) return db.error(rc, doing);
+  return static_cast<std::uint64_t>(sqlite3_changes(db.get()));
+}
+
+constexpr const char* kBundleColumns =
+    "seq, created_ms, record_count, state, name, reason, bytes, "
+    "EXISTS(SELECT 1 FROM records r WHERE r.bundle_seq = b.seq AND r.priority = 0)";
+
+StoredBundle bundle_row(sqlite3_stmt* s) {
+  StoredBundle b;
+  b.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+  b.created_ms = sqlite3_column_int64(s, 1);
+  b.record_count = static_cast<std::size_t>(sqlite3_column_int64(s, 2));
+  b.state = static_cast<BundleState>(sqlite3_column_int(s, 3));
+  if (auto* t = sqlite3_column_text(s, 4)) b.name = reinterpret_cast<const char*>(t);
+  if (auto* t = sqlite3_column_text(s, 5)) b.reason = reinterpret_cast<const char*>(t);
+  b.bytes = column_bytes(s, 6);
+  b.crisis = sqlite3_column_int(s, 7) != 0;
+  return b;
+}
+
+Result<std::vector<StoredBundle>> select_bundles(SqliteDb& db, const std::string& where) {
+  const std::string sql = std::string("SELECT ") + kBundleColumns + " FROM bundles b WHERE " + where + " ORDER BY seq";
+  auto sel = db.prepare(sql.c_str());
+  if (!sel.ok()) return sel.status();
+  std::vector<StoredBundle> out;
+  int rc;
+  while ((rc = sqlite3_step(sel->get())) == SQLITE_ROW) out.push_back(bundle_row(sel->get()));
+  if (rc != SQLITE_DONE) return db.error(rc, "read bundles");
+  return out;
+}
+
+}  // namespace
+
 Result<std::optional<StoredBundle>> SqliteOutbox::make_bundle(const std::string& kiosk_id,
                                                               const SigningSecretKey& kiosk_key, std::int64_t now_ms,
                                                               const BootId& boot, std::uint64_t mono_ms,
@@ -186,41 +309,44 @@ Result<std::optional<StoredBundle>> SqliteOutbox::make_bundle(const std::string&
   Transaction tx(*db_);
   if (auto s = tx.begin(); !s.ok()) return s;
 
-  auto last = db_->prepare("SELECT value FROM meta WHERE key='bundle_seq'");
+  auto last = meta_int(*db_, "bundle_seq");
   if (!last.ok()) return last.status();
   BundleHeader h;
   h.kiosk_id = kiosk_id;
-  h.seq = sqlite3_step(last->get()) == SQLITE_ROW ? static_cast<std::uint64_t>(sqlite3_column_int64(last->get(), 0)) + 1 : 1;
+  h.generation = db_->generation;
+  h.seq = static_cast<std::uint64_t>(last->value_or(0)) + 1;
   h.created_ms = now_ms;
   h.boot_id = boot;
   h.mono_ms = mono_ms;
+
+  BundleChain chain{};
+  {
+    auto c = db_->prepare("SELECT value FROM meta WHERE key='chain'");
+    if (!c.ok()) return c.status();
+    if (sqlite3_step(c->get()) == SQLITE_ROW) column_fixed(c->get(), 0, chain);
+  }
 
   auto sel = db_->prepare(
       "SELECT seq, id, kind, priority, boot_id, mono_ms, dict_id, sealed FROM records "
       "WHERE state=0 ORDER BY priority, seq");
   if (!sel.ok()) return sel.status();
   std::vector<Record> records;
-  std::vector<BootId> boots{boot};
-  std::size_t size = bundle_overhead(h, 1);
+  BundlePlanner planner(h, max_bytes);
   int rc;
   while ((rc = sqlite3_step(sel->get())) == SQLITE_ROW) {
     sqlite3_stmt* s = sel->get();
     Record r;
     r.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
     column_fixed(s, 1, r.id.bytes);
-    r.kind = kind_from_code(static_cast<std::uint8_t>(sqlite3_column_int(s, 2))).value_or(RecordKind::audit);
+    auto kind = kind_from_code(static_cast<std::uint8_t>(sqlite3_column_int(s, 2)));
+    if (!kind) return Status(Errc::corrupt, db_->file + ": record " + r.id.to_string() + " has an unknown kind");
+    r.kind = *kind;
     r.priority = static_cast<Priority>(sqlite3_column_int(s, 3));
     column_fixed(s, 4, r.boot_id);
     r.mono_ms = static_cast<std::uint64_t>(sqlite3_column_int64(s, 5));
     r.dict_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 6));
     r.sealed = column_bytes(s, 7);
-    std::size_t add = encoded_record_size(r);
-    bool new_boot = std::find(boots.begin(), boots.end(), r.boot_id) == boots.end();
-    if (new_boot) add += 16 + 1;
-    // A record bigger than the cap still travels, alone, so it cannot block the queue.
-    if (!records.empty() && size + add > max_bytes) break;
-    size += add;
-    if (new_boot) boots.push_back(r.boot_id);
+    if (!planner.add(r)) break;
     records.push_back(std::move(r));
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_->error(rc, "read the queue");
@@ -229,13 +355,20 @@ Result<std::optional<StoredBundle>> SqliteOutbox::make_bundle(const std::string&
 
   auto bytes = encode_bundle(h, records, kiosk_key);
   if (!bytes.ok()) return bytes.status();
+  const BundleDigest digest = bundle_digest(*bytes);
+  chain = next_chain(chain, digest);
+  const std::string name = bundle_file_name(h, *bytes);
 
-  auto ins = db_->prepare("INSERT INTO bundles(seq, created_ms, record_count, bytes) VALUES(?,?,?,?)");
+  auto ins = db_->prepare(
+      "INSERT INTO bundles(seq, created_ms, record_count, name, digest, chain, bytes) VALUES(?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   sqlite3_bind_int64(ins->get(), 1, i64(h.seq));
   sqlite3_bind_int64(ins->get(), 2, now_ms);
   sqlite3_bind_int64(ins->get(), 3, i64(records.size()));
-  bind_blob(ins->get(), 4, *bytes);
+  sqlite3_bind_text(ins->get(), 4, name.c_str(), -1, SQLITE_STATIC);
+  bind_blob(ins->get(), 5, digest);
+  bind_blob(ins->get(), 6, chain);
+  bind_blob(ins->get(), 7, *bytes);
   if (int r = sqlite3_step(ins->get()); r != SQLITE_DONE) return db_->error(r, "store bundle");
 
   auto upd = db_->prepare("UPDATE records SET state=1, bundle_seq=? WHERE seq=?");
@@ -246,72 +379,179 @@ Result<std::optional<StoredBundle>> SqliteOutbox::make_bundle(const std::string&
     sqlite3_bind_int64(upd->get(), 2, i64(r.seq));
     if (int x = sqlite3_step(upd->get()); x != SQLITE_DONE) return db_->error(x, "mark records in bundle");
   }
-  auto meta = db_->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('bundle_seq', ?)");
-  if (!meta.ok()) return meta.status();
-  sqlite3_bind_int64(meta->get(), 1, i64(h.seq));
-  if (int x = sqlite3_step(meta->get()); x != SQLITE_DONE) return db_->error(x, "store bundle seq");
+  if (auto s = put_meta(*db_, "bundle_seq", i64(h.seq)); !s.ok()) return s;
+  auto c = db_->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('chain', ?)");
+  if (!c.ok()) return c.status();
+  bind_blob(c->get(), 1, chain);
+  if (int x = sqlite3_step(c->get()); x != SQLITE_DONE) return db_->error(x, "store bundle chain");
   if (auto s = tx.commit(); !s.ok()) return s;
 
   StoredBundle out;
   out.seq = h.seq;
   out.created_ms = now_ms;
   out.record_count = records.size();
+  out.name = name;
+  out.crisis = std::any_of(records.begin(), records.end(), [](const Record& r) { return r.priority == Priority::crisis; });
   out.bytes = std::move(*bytes);
   return std::optional<StoredBundle>(std::move(out));
 }
 
-Result<std::vector<StoredBundle>> SqliteOutbox::pending_bundles() {
-  auto sel = db_->prepare(
-      "SELECT seq, created_ms, record_count, bytes, "
-      "EXISTS(SELECT 1 FROM records r WHERE r.bundle_seq = b.seq AND r.priority = 0) "
-      "FROM bundles b WHERE acked_ms IS NULL ORDER BY seq");
-  if (!sel.ok()) return sel.status();
-  std::vector<StoredBundle> out;
-  int rc;
-  while ((rc = sqlite3_step(sel->get())) == SQLITE_ROW) {
-    StoredBundle b;
-    b.seq = static_cast<std::uint64_t>(sqlite3_column_int64(sel->get(), 0));
-    b.created_ms = sqlite3_column_int64(sel->get(), 1);
-    b.record_count = static_cast<std::size_t>(sqlite3_column_int64(sel->get(), 2));
-    b.bytes = column_bytes(sel->get(), 3);
-    b.crisis = sqlite3_column_int(sel->get(), 4) != 0;
-    out.push_back(std::move(b));
-  }
-  if (rc != SQLITE_DONE) return db_->error(rc, "read bundles");
-  return out;
+Result<std::vector<StoredBundle>> SqliteOutbox::pending_bundles() { return select_bundles(*db_, "state=0"); }
+
+Result<std::vector<StoredBundle>> SqliteOutbox::unconfirmed_bundles() {
+  return select_bundles(*db_, "state IN (0, 1)");
 }
 
-Status SqliteOutbox::acknowledge_bundle(std::uint64_t bundle_seq, std::int64_t now_ms) {
+Status SqliteOutbox::mark_accepted(std::uint64_t bundle_seq, std::int64_t now_ms) {
   Transaction tx(*db_);
   if (auto s = tx.begin(); !s.ok()) return s;
-  auto b = db_->prepare("UPDATE bundles SET acked_ms=?, bytes=NULL WHERE seq=? AND acked_ms IS NULL");
+  auto b = run(*db_, "UPDATE bundles SET state=1, state_ms=? WHERE seq=? AND state=0", {now_ms, i64(bundle_seq)},
+               "mark bundle accepted");
   if (!b.ok()) return b.status();
-  sqlite3_bind_int64(b->get(), 1, now_ms);
-  sqlite3_bind_int64(b->get(), 2, i64(bundle_seq));
-  if (int rc = sqlite3_step(b->get()); rc != SQLITE_DONE) return db_->error(rc, "acknowledge bundle");
-  if (sqlite3_changes(db_->get()) == 0) return tx.commit();  // unknown or already acknowledged: nothing to do
-  auto r = db_->prepare("UPDATE records SET state=2, acked_ms=? WHERE bundle_seq=? AND state=1");
+  if (*b == 0) return tx.commit();  // unknown or already accepted: nothing to do
+  auto r = run(*db_, "UPDATE records SET state=2, state_ms=? WHERE bundle_seq=? AND state=1",
+               {now_ms, i64(bundle_seq)}, "mark records accepted");
   if (!r.ok()) return r.status();
-  sqlite3_bind_int64(r->get(), 1, now_ms);
-  sqlite3_bind_int64(r->get(), 2, i64(bundle_seq));
-  if (int rc = sqlite3_step(r->get()); rc != SQLITE_DONE) return db_->error(rc, "acknowledge records");
   return tx.commit();
+}
+
+Result<ReceiptEffect> SqliteOutbox::apply_receipt(const ReceiptOutbox& entry, std::int64_t issued_ms,
+                                                  std::int64_t now_ms) {
+  ReceiptEffect fx;
+  if (entry.generation != db_->generation) {
+    fx.problems.push_back("receipt is for outbox generation " + generation_hex(entry.generation) + ", not this one (" +
+                          generation_hex(db_->generation) + ")");
+    return fx;
+  }
+  Transaction tx(*db_);
+  if (auto s = tx.begin(); !s.ok()) return s;
+  auto last = meta_int(*db_, "bundle_seq");
+  if (!last.ok()) return last.status();
+  const auto made = static_cast<std::uint64_t>(last->value_or(0));
+
+  auto confirm_upto = [&](std::uint64_t lo, std::uint64_t hi) -> Status {
+    auto r = run(*db_,
+                 "UPDATE records SET state=3, state_ms=? WHERE state IN (1, 2) AND bundle_seq IN "
+                 "(SELECT seq FROM bundles WHERE seq BETWEEN ? AND ? AND state IN (0, 1))",
+                 {now_ms, i64(lo), i64(hi)}, "confirm records");
+    if (!r.ok()) return r.status();
+    fx.confirmed_records += *r;
+    auto b = run(*db_,
+                 "UPDATE bundles SET state=2, state_ms=?, bytes=NULL WHERE seq BETWEEN ? AND ? AND state IN (0, 1)",
+                 {now_ms, i64(lo), i64(hi)}, "confirm bundles");
+    if (!b.ok()) return b.status();
+    fx.confirmed_bundles += *b;
+    return Status::Ok();
+  };
+  // The stored digest and chain of bundle `seq`; false when it is gone (pruned).
+  auto lookup = [&](std::uint64_t seq, BundleDigest& digest, BundleChain& chain) -> Result<bool> {
+    auto q = db_->prepare("SELECT digest, chain FROM bundles WHERE seq=?");
+    if (!q.ok()) return q.status();
+    sqlite3_bind_int64(q->get(), 1, i64(seq));
+    int rc = sqlite3_step(q->get());
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) return db_->error(rc, "read bundle");
+    column_fixed(q->get(), 0, digest);
+    column_fixed(q->get(), 1, chain);
+    return true;
+  };
+
+  std::uint64_t known = 0;  // the highest bundle the clinic says it has
+  if (entry.through > made) {
+    fx.problems.push_back("receipt confirms bundles up to " + std::to_string(entry.through) +
+                          " but this outbox has made only " + std::to_string(made) + "; ignored");
+  } else if (entry.through > 0) {
+    BundleDigest d{};
+    BundleChain c{};
+    auto found = lookup(entry.through, d, c);
+    if (!found.ok()) return found.status();
+    if (*found && c != entry.chain) {
+      fx.problems.push_back("receipt's bundles 1-" + std::to_string(entry.through) +
+                            " are not the bundles this kiosk made; nothing confirmed from it");
+    } else if (*found) {
+      if (auto s = confirm_upto(1, entry.through); !s.ok()) return s;
+      known = entry.through;
+    }
+  }
+  for (const auto& a : entry.also) {
+    if (a.seq > made) continue;
+    BundleDigest d{};
+    BundleChain c{};
+    auto found = lookup(a.seq, d, c);
+    if (!found.ok()) return found.status();
+    if (!*found) continue;
+    if (d != a.digest) {
+      fx.problems.push_back("receipt names bundle " + std::to_string(a.seq) + " with other content; ignored");
+      continue;
+    }
+    if (auto s = confirm_upto(a.seq, a.seq); !s.ok()) return s;
+    known = std::max(known, a.seq);
+  }
+  for (const auto& x : entry.rejected) {
+    auto q = db_->prepare("SELECT seq FROM bundles WHERE name=? AND state IN (0, 1)");
+    if (!q.ok()) return q.status();
+    sqlite3_bind_text(q->get(), 1, x.name.c_str(), -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q->get());
+    if (rc == SQLITE_DONE) continue;  // not ours, or already handled
+    if (rc != SQLITE_ROW) return db_->error(rc, "find rejected bundle");
+    const std::int64_t seq = sqlite3_column_int64(q->get(), 0);
+    q->reset();
+    auto upd = db_->prepare("UPDATE bundles SET state=3, state_ms=?, reason=?, bytes=NULL WHERE seq=?");
+    if (!upd.ok()) return upd.status();
+    sqlite3_bind_int64(upd->get(), 1, now_ms);
+    sqlite3_bind_text(upd->get(), 2, x.reason.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(upd->get(), 3, seq);
+    if (int r = sqlite3_step(upd->get()); r != SQLITE_DONE) return db_->error(r, "mark bundle rejected");
+    // Its records go back to the queue (a new bundle, a new name), or wait
+    // for staff after kMaxRejections.
+    auto rec = run(*db_,
+                   "UPDATE records SET rejections=rejections+1, bundle_seq=NULL, state_ms=?, "
+                   "state=CASE WHEN rejections+1 >= ? THEN 4 ELSE 0 END WHERE bundle_seq=? AND state IN (1, 2)",
+                   {now_ms, kMaxRejections, seq}, "re-queue rejected records");
+    if (!rec.ok()) return rec.status();
+    ++fx.rejected_bundles;
+  }
+  // Accepted by the drop box, below what the clinic has, yet not ingested:
+  // the drop box lost it. Upload it again.
+  if (known > 0) {
+    auto r = run(*db_,
+                 "UPDATE records SET state=1 WHERE state=2 AND bundle_seq IN "
+                 "(SELECT seq FROM bundles WHERE state=1 AND seq < ?)",
+                 {i64(known)}, "re-send skipped records");
+    if (!r.ok()) return r.status();
+    auto b = run(*db_, "UPDATE bundles SET state=0 WHERE state=1 AND seq < ?", {i64(known)}, "re-send skipped bundles");
+    if (!b.ok()) return b.status();
+    fx.resend_bundles = *b;
+  }
+  auto prev = meta_int(*db_, "receipt_ms");
+  if (!prev.ok()) return prev.status();
+  if (!*prev || **prev < issued_ms) {
+    if (auto s = put_meta(*db_, "receipt_ms", issued_ms); !s.ok()) return s;
+  }
+  if (auto s = tx.commit(); !s.ok()) return s;
+  return fx;
 }
 
 Result<std::uint64_t> SqliteOutbox::prune(std::int64_t now_ms, std::int64_t retention_ms) {
   Transaction tx(*db_);
   if (auto s = tx.begin(); !s.ok()) return s;
-  auto r = db_->prepare("DELETE FROM records WHERE state=2 AND acked_ms < ?");
-  if (!r.ok()) return r.status();
-  sqlite3_bind_int64(r->get(), 1, now_ms - retention_ms);
-  if (int rc = sqlite3_step(r->get()); rc != SQLITE_DONE) return db_->error(rc, "prune records");
-  auto n = static_cast<std::uint64_t>(sqlite3_changes(db_->get()));
-  auto b = db_->prepare("DELETE FROM bundles WHERE acked_ms < ?");
+  auto n = run(*db_, "DELETE FROM records WHERE state=3 AND state_ms < ?", {now_ms - retention_ms}, "prune records");
+  if (!n.ok()) return n.status();
+  auto b = run(*db_, "DELETE FROM bundles WHERE state IN (2, 3) AND state_ms < ?", {now_ms - retention_ms},
+               "prune bundles");
   if (!b.ok()) return b.status();
-  sqlite3_bind_int64(b->get(), 1, now_ms - retention_ms);
-  if (int rc = sqlite3_step(b->get()); rc != SQLITE_DONE) return db_->error(rc, "prune bundles");
   if (auto s = tx.commit(); !s.ok()) return s;
-  return n;
+  return *n;
+}
+
+Result<std::uint64_t> SqliteOutbox::next_heartbeat_seq() {
+  auto last = meta_int(*db_, "heartbeat_seq");
+  if (!last.ok()) return last.status();
+  const std::uint64_t next = std::max<std::uint64_t>(static_cast<std::uint64_t>(last->value_or(0)), db_->heartbeat_seq) + 1;
+  db_->heartbeat_seq = next;
+  // On a full disk the heartbeat still goes, numbered from memory.
+  (void)put_meta(*db_, "heartbeat_seq", i64(next));
+  return next;
 }
 
 Result<std::optional<RecordState>> SqliteOutbox::state_of(const RecordId& id) {
@@ -326,6 +566,7 @@ Result<std::optional<RecordState>> SqliteOutbox::state_of(const RecordId& id) {
 
 Result<OutboxStats> SqliteOutbox::stats() {
   OutboxStats st;
+  st.generation = db_->generation;
   auto q = db_->prepare(
       "SELECT priority, COUNT(*), SUM(size), MIN(created_ms) FROM records WHERE state=0 GROUP BY priority");
   if (!q.ok()) return q.status();
@@ -340,26 +581,47 @@ Result<OutboxStats> SqliteOutbox::stats() {
     if (!st.oldest_queued_ms || oldest < *st.oldest_queued_ms) st.oldest_queued_ms = oldest;
   }
   if (rc != SQLITE_DONE) return db_->error(rc, "read queue stats");
-  for (auto [state, field] : {std::pair{1, &st.in_bundle}, std::pair{2, &st.acknowledged}}) {
-    auto c = db_->prepare("SELECT COUNT(*) FROM records WHERE state=?");
-    if (!c.ok()) return c.status();
-    sqlite3_bind_int(c->get(), 1, state);
-    if ((rc = sqlite3_step(c->get())) != SQLITE_ROW) return db_->error(rc, "count records");
-    *field = static_cast<std::uint64_t>(sqlite3_column_int64(c->get(), 0));
+  auto c = db_->prepare("SELECT state, COUNT(*), MIN(state_ms) FROM records WHERE state > 0 GROUP BY state");
+  if (!c.ok()) return c.status();
+  while ((rc = sqlite3_step(c->get())) == SQLITE_ROW) {
+    const auto n = static_cast<std::uint64_t>(sqlite3_column_int64(c->get(), 1));
+    switch (static_cast<RecordState>(sqlite3_column_int(c->get(), 0))) {
+      case RecordState::in_bundle: st.in_bundle = n; break;
+      case RecordState::accepted:
+        st.accepted = n;
+        st.oldest_accepted_ms = sqlite3_column_int64(c->get(), 2);
+        break;
+      case RecordState::confirmed: st.confirmed = n; break;
+      case RecordState::held: st.held = n; break;
+      case RecordState::queued: break;
+    }
   }
-  auto b = db_->prepare("SELECT seq, created_ms, record_count, acked_ms IS NOT NULL FROM bundles ORDER BY seq DESC LIMIT 1");
-  if (!b.ok()) return b.status();
-  rc = sqlite3_step(b->get());
-  if (rc == SQLITE_ROW) {
-    StoredBundle last;
-    last.seq = static_cast<std::uint64_t>(sqlite3_column_int64(b->get(), 0));
-    last.created_ms = sqlite3_column_int64(b->get(), 1);
-    last.record_count = static_cast<std::size_t>(sqlite3_column_int64(b->get(), 2));
-    last.acknowledged = sqlite3_column_int(b->get(), 3) != 0;
-    st.last_bundle = std::move(last);
-  } else if (rc != SQLITE_DONE) {
-    return db_->error(rc, "read bundles");
+  if (rc != SQLITE_DONE) return db_->error(rc, "count records");
+  auto last = meta_int(*db_, "bundle_seq");
+  if (!last.ok()) return last.status();
+  auto first_open = db_->prepare("SELECT MIN(seq) FROM bundles WHERE state IN (0, 1)");
+  if (!first_open.ok()) return first_open.status();
+  if ((rc = sqlite3_step(first_open->get())) != SQLITE_ROW) return db_->error(rc, "read bundles");
+  st.confirmed_through = sqlite3_column_type(first_open->get(), 0) == SQLITE_NULL
+                             ? static_cast<std::uint64_t>(last->value_or(0))
+                             : static_cast<std::uint64_t>(sqlite3_column_int64(first_open->get(), 0)) - 1;
+  auto rej = db_->prepare("SELECT COUNT(*) FROM bundles WHERE state=3");
+  if (!rej.ok()) return rej.status();
+  if ((rc = sqlite3_step(rej->get())) != SQLITE_ROW) return db_->error(rc, "count rejected bundles");
+  st.rejected_bundles = static_cast<std::uint64_t>(sqlite3_column_int64(rej->get(), 0));
+  auto lr = select_bundles(*db_, "seq = (SELECT seq FROM bundles WHERE state=3 ORDER BY state_ms DESC, seq DESC LIMIT 1)");
+  if (!lr.ok()) return lr.status();
+  if (!lr->empty()) st.last_rejection = std::move(lr->front());
+  auto receipt = meta_int(*db_, "receipt_ms");
+  if (!receipt.ok()) return receipt.status();
+  st.last_receipt_ms = *receipt;
+  auto lb = select_bundles(*db_, "seq = (SELECT MAX(seq) FROM bundles)");
+  if (!lb.ok()) return lb.status();
+  if (!lb->empty()) {
+    st.last_bundle = std::move(lb->front());
+    st.last_bundle->bytes.clear();
   }
+  if (st.last_rejection) st.last_rejection->bytes.clear();
   return st;
 }
 

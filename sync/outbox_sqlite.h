@@ -19,13 +19,18 @@ class SqliteOutbox final : public Outbox {
   static Result<std::unique_ptr<SqliteOutbox>> open(const std::filesystem::path& file);
   ~SqliteOutbox() override;
 
+  Generation generation() const override;
   Result<std::uint64_t> append(Record record) override;
   Result<std::optional<StoredBundle>> make_bundle(const std::string& kiosk_id, const SigningSecretKey& kiosk_key,
                                                   std::int64_t now_ms, const BootId& boot, std::uint64_t mono_ms,
                                                   std::size_t max_bytes) override;
   Result<std::vector<StoredBundle>> pending_bundles() override;
-  Status acknowledge_bundle(std::uint64_t bundle_seq, std::int64_t now_ms) override;
+  Result<std::vector<StoredBundle>> unconfirmed_bundles() override;
+  Status mark_accepted(std::uint64_t bundle_seq, std::int64_t now_ms) override;
+  Result<ReceiptEffect> apply_receipt(const ReceiptOutbox& entry, std::int64_t issued_ms,
+                                      std::int64_t now_ms) override;
   Result<std::uint64_t> prune(std::int64_t now_ms, std::int64_t retention_ms) override;
+  Result<std::uint64_t> next_heartbeat_seq() override;
   Result<std::optional<RecordState>> state_of(const RecordId& id) override;
   Result<OutboxStats> stats() override;
 

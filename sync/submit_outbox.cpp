@@ -8,12 +8,12 @@ namespace outpost::sync {
 Result<RecordId> OutboxSubmitSink::enqueue(RecordKind kind, std::span<const std::uint8_t> payload) {
   auto boot = boot_.boot_id();
   if (!boot.ok()) return boot.status();
-  auto sealed = seal_payload(kind, payload, dicts_, clinic_);
-  if (!sealed.ok()) return sealed.status();
   Record r;
   r.id = RecordId::generate(clock_.wall_ms());
   r.kind = kind;
   r.priority = default_priority(kind);
+  auto sealed = seal_payload(payload, SealBinding{kiosk_id_, r.id, r.kind, r.priority, 0}, dicts_, clinic_);
+  if (!sealed.ok()) return sealed.status();
   r.boot_id = *boot;
   r.mono_ms = static_cast<std::uint64_t>(clock_.monotonic().count());
   r.dict_id = sealed->dict_id;

@@ -5,6 +5,8 @@
 // references must outlive the sink; call from one thread (the UI thread).
 #pragma once
 
+#include <string>
+
 #include "kiosk/clock.h"
 #include "kiosk/submission.h"
 #include "sync/dictionaries.h"
@@ -15,9 +17,10 @@ namespace outpost::sync {
 
 class OutboxSubmitSink final : public SubmitSink {
  public:
-  OutboxSubmitSink(Outbox& outbox, const Dictionaries& dicts, const SealingPublicKey& clinic,
+  // `kiosk_id` is bound into every seal (docs/design.md, "Seal").
+  OutboxSubmitSink(Outbox& outbox, const Dictionaries& dicts, const SealingPublicKey& clinic, std::string kiosk_id,
                    const Clock& clock, const BootIdSource& boot)
-      : outbox_(outbox), dicts_(dicts), clinic_(clinic), clock_(clock), boot_(boot) {}
+      : outbox_(outbox), dicts_(dicts), clinic_(clinic), kiosk_id_(std::move(kiosk_id)), clock_(clock), boot_(boot) {}
 
   Result<std::string> submit(const Questionnaire& q, const Answers& answers, const Assessment& assessment,
                              const ResponseMeta& meta) override;
@@ -31,6 +34,7 @@ class OutboxSubmitSink final : public SubmitSink {
   Outbox& outbox_;
   const Dictionaries& dicts_;
   SealingPublicKey clinic_;
+  std::string kiosk_id_;
   const Clock& clock_;
   const BootIdSource& boot_;
 };

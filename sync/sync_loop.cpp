@@ -67,11 +67,21 @@ bool in_windows(const std::vector<TimeWindow>& windows, int minute_of_day) {
   return false;
 }
 
-std::string bundle_destination_path(const std::string& kiosk_id, std::uint64_t seq) {
-  BundleHeader h;
-  h.kiosk_id = kiosk_id;
-  h.seq = seq;
-  return "inbox/" + kiosk_id + "/" + bundle_file_name(h);
+std::string inbox_path(const std::string& kiosk_id, const std::string& bundle_name) {
+  return "inbox/" + kiosk_id + "/" + bundle_name;
+}
+
+Result<ReceiptEffect> apply_receipt_bytes(Outbox& outbox, std::span<const std::uint8_t> bytes,
+                                          const std::string& kiosk_id, const SigningPublicKey& clinic_key,
+                                          std::int64_t now_ms) {
+  auto receipt = verify_receipt(bytes, clinic_key);
+  if (!receipt.ok()) return receipt.status();
+  if (receipt->kiosk_id != kiosk_id) {
+    return Status(Errc::corrupt, "receipt is for kiosk '" + receipt->kiosk_id + "', not '" + kiosk_id + "'");
+  }
+  const ReceiptOutbox* entry = receipt->find(outbox.generation());
+  if (entry == nullptr) return ReceiptEffect{};
+  return outbox.apply_receipt(*entry, receipt->issued_ms, now_ms);
 }
 
 SyncLoop::SyncLoop(Outbox& outbox, Transport& transport, const Clock& clock, const BootIdSource& boot,
@@ -100,9 +110,31 @@ Result<std::optional<StoredBundle>> SyncLoop::make(std::size_t max_bytes) {
                              static_cast<std::uint64_t>(clock_.monotonic().count()), max_bytes);
 }
 
+Status SyncLoop::check_receipt(PassReport& report) {
+  if (!options_.clinic_signing_key) return Status::Ok();
+  FetchResult got = transport_.fetch(receipt_path(options_.kiosk_id), receipt_etag_, kReceiptMaxBytes);
+  if (got.code == FetchErrc::not_modified || got.code == FetchErrc::not_found) return Status::Ok();
+  if (got.code == FetchErrc::failed) {
+    report.receipt_error = "receipt: " + got.message;
+    return Status::Ok();
+  }
+  auto fx = apply_receipt_bytes(outbox_, got.body, options_.kiosk_id, *options_.clinic_signing_key, clock_.wall_ms());
+  if (!fx.ok()) {
+    // An outbox failure stops the pass; a bad receipt is reported and ignored.
+    if (fx.status().code() == Errc::unauthorized || fx.status().code() == Errc::corrupt) {
+      report.receipt_error = "receipt " + transport_.describe() + "/" + receipt_path(options_.kiosk_id) + ": " +
+                             fx.status().message();
+      return Status::Ok();
+    }
+    return fx.status();
+  }
+  receipt_etag_ = got.etag;
+  report.receipt = std::move(*fx);
+  return Status::Ok();
+}
+
 Result<bool> SyncLoop::deliver(const StoredBundle& bundle, PassReport& report) {
-  PutStatus put = transport_.put(bundle_destination_path(options_.kiosk_id, bundle.seq), bundle.bytes,
-                                 PutMode::create_only);
+  PutStatus put = transport_.put(inbox_path(options_.kiosk_id, bundle.name), bundle.bytes, PutMode::create_only);
   if (!put.delivered()) {
     backoff_.failed(clock_.monotonic());
     if (put.code == PutErrc::network || put.code == PutErrc::stalled || put.code == PutErrc::too_large) {
@@ -111,7 +143,7 @@ Result<bool> SyncLoop::deliver(const StoredBundle& bundle, PassReport& report) {
     report.failure = std::move(put);
     return false;
   }
-  if (Status s = outbox_.acknowledge_bundle(bundle.seq, clock_.wall_ms()); !s.ok()) return s;
+  if (Status s = outbox_.mark_accepted(bundle.seq, clock_.wall_ms()); !s.ok()) return s;
   backoff_.succeeded();
   sizer_.succeeded();
   (put.code == PutErrc::created ? report.bundles_sent : report.bundles_known) += 1;
@@ -121,8 +153,18 @@ Result<bool> SyncLoop::deliver(const StoredBundle& bundle, PassReport& report) {
 
 Result<PassReport> SyncLoop::run_pass() {
   PassReport report;
+  // 0. What the clinic has: confirms, re-queues rejected bundles, re-sends
+  //    what the drop box lost.
+  if (Status s = check_receipt(report); !s.ok()) return s;
   auto stats = outbox_.stats();
   if (!stats.ok()) return stats.status();
+  // A full disk stops new bundles, not the ones already made.
+  auto made_or_full = [&](Result<std::optional<StoredBundle>>& made) -> Result<bool> {
+    if (made.ok()) return made->has_value();
+    if (made.status().code() != Errc::storage_full) return made.status();
+    report.outbox_full = made.status();
+    return false;
+  };
 
   // 1. Crisis records, one per bundle, with no rate cap and whatever the gate
   //    says: they are why the kiosk exists.
@@ -142,8 +184,9 @@ Result<PassReport> SyncLoop::run_pass() {
   };
   for (std::uint64_t n = crisis(); n > 0; --n) {
     auto made = make(1);  // max_bytes 1: exactly one record, the first in priority order
-    if (!made.ok()) return made.status();
-    if (!made->has_value()) break;
+    auto have = made_or_full(made);
+    if (!have.ok()) return have.status();
+    if (!*have) break;
     auto ok = deliver(**made, report);
     if (!ok.ok()) return ok.status();
     if (!*ok) return report;
@@ -161,10 +204,11 @@ Result<PassReport> SyncLoop::run_pass() {
       if (!*ok) return report;
       if (gate_.bulk_paused()) break;
     }
-    while (!gate_.bulk_paused()) {
+    while (!gate_.bulk_paused() && report.outbox_full.ok()) {
       auto made = make(sizer_.limit());
-      if (!made.ok()) return made.status();
-      if (!made->has_value()) break;
+      auto have = made_or_full(made);
+      if (!have.ok()) return have.status();
+      if (!*have) break;
       auto ok = deliver(**made, report);
       if (!ok.ok()) return ok.status();
       if (!*ok) return report;
@@ -180,19 +224,37 @@ Result<PassReport> SyncLoop::run_pass() {
 
 Result<ExportReport> export_unacknowledged(Outbox& outbox, Transport& transport, const Clock& clock,
                                            const BootIdSource& boot, const SyncOptions& options) {
+  ExportReport report;
+  if (options.clinic_signing_key) {
+    FetchResult got = transport.fetch(receipt_path(options.kiosk_id), {}, kReceiptMaxBytes);
+    if (got.code == FetchErrc::ok) {
+      auto fx = apply_receipt_bytes(outbox, got.body, options.kiosk_id, *options.clinic_signing_key, clock.wall_ms());
+      if (fx.ok()) {
+        report.receipt = std::move(*fx);
+      } else if (fx.status().code() == Errc::unauthorized || fx.status().code() == Errc::corrupt) {
+        report.receipt_error = "receipt on " + transport.describe() + ": " + fx.status().message();
+      } else {
+        return fx.status();
+      }
+    } else if (got.code == FetchErrc::failed) {
+      report.receipt_error = "receipt: " + got.message;
+    }
+  }
   auto boot_id = boot.boot_id();
   if (!boot_id.ok()) return boot_id.status();
   for (;;) {
     auto made = outbox.make_bundle(options.kiosk_id, options.kiosk_key, clock.wall_ms(), *boot_id,
                                    static_cast<std::uint64_t>(clock.monotonic().count()), options.sizes.max_bytes);
-    if (!made.ok()) return made.status();
+    if (!made.ok()) {
+      if (made.status().code() == Errc::storage_full) break;  // write what is already bundled
+      return made.status();
+    }
     if (!made->has_value()) break;
   }
-  auto pending = outbox.pending_bundles();
+  auto pending = outbox.unconfirmed_bundles();
   if (!pending.ok()) return pending.status();
-  ExportReport report;
   for (const auto& b : *pending) {
-    PutStatus put = transport.put(bundle_destination_path(options.kiosk_id, b.seq), b.bytes, PutMode::create_only);
+    PutStatus put = transport.put(inbox_path(options.kiosk_id, b.name), b.bytes, PutMode::create_only);
     if (!put.delivered()) return put.to_status();
     ++report.bundles;
     report.records += b.record_count;

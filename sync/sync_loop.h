@@ -1,9 +1,12 @@
 // SyncLoop: moves the outbox to the clinic (docs/design.md, "Sync protocol").
-// One pass: crisis records first (each in a bundle of its own), then bundles
-// made earlier and not yet acknowledged, then new bundles until the queue is
-// empty. A bundle is acknowledged in the outbox only after the destination
-// answered created or already_exists, so a kill at any moment re-sends at
-// most the bundle in flight, under the same name, and the clinic de-duplicates.
+// One pass: the clinic's receipt first (what it confirmed, rejected or
+// missed), then crisis records (each in a bundle of its own), then bundles
+// made earlier and not yet accepted, then new bundles until the queue is
+// empty. A bundle counts as accepted only after the destination answered
+// created or already_exists (a name is derived from the bytes, so an existing
+// name is the same bundle), and as delivered only when a receipt signed by
+// the clinic covers it; a kill at any moment re-sends at most the bundle in
+// flight, under the same name, and the clinic de-duplicates.
 //
 // Owns nothing: the Outbox, Transport, Clock, BootIdSource and gate are
 // borrowed and must outlive the loop. Use from one thread.
@@ -21,6 +24,7 @@
 #include "sync/backoff.h"
 #include "sync/keys.h"
 #include "sync/outbox.h"
+#include "sync/receipt.h"
 #include "sync/transport.h"
 
 namespace outpost::sync {
@@ -84,7 +88,18 @@ struct SyncOptions {
   BackoffConfig backoff;
   std::vector<TimeWindow> bulk_windows;  // empty: bulk any time
   std::uint64_t max_send_rate = 0;       // bytes/s cap for bulk; 0 = none
+  // Verifies receipts; without it no receipt is fetched and nothing is
+  // ever confirmed (the kiosk keeps every record).
+  std::optional<SigningPublicKey> clinic_signing_key;
 };
+
+// Fetched receipt bytes verified and applied to `outbox` (for the sync loop
+// and a receipt carried back on a USB stick). Errc::unauthorized when the
+// clinic did not sign it, Errc::corrupt when it is malformed or for another
+// kiosk; nullopt effect when it has no entry for this outbox's generation.
+Result<ReceiptEffect> apply_receipt_bytes(Outbox& outbox, std::span<const std::uint8_t> bytes,
+                                          const std::string& kiosk_id, const SigningPublicKey& clinic_key,
+                                          std::int64_t now_ms);
 
 struct PassReport {
   std::uint64_t bundles_sent = 0;   // created now
@@ -93,6 +108,9 @@ struct PassReport {
   bool drained = false;             // nothing queued or pending is left
   bool bulk_held = false;           // bulk waited for the gate or a time window
   std::optional<PutStatus> failure; // the upload that ended the pass early
+  std::optional<ReceiptEffect> receipt;  // when a new receipt was applied
+  std::string receipt_error;        // a receipt that could not be fetched or verified
+  Status outbox_full = Status::Ok();  // making new bundles failed for lack of space (stored ones still went)
 };
 
 class SyncLoop {
@@ -116,6 +134,7 @@ class SyncLoop {
   // Uploads one stored bundle; true when delivered and acknowledged.
   Result<bool> deliver(const StoredBundle& bundle, PassReport& report);
   Result<std::optional<StoredBundle>> make(std::size_t max_bytes);
+  Status check_receipt(PassReport& report);
 
   Outbox& outbox_;
   Transport& transport_;
@@ -125,21 +144,26 @@ class SyncLoop {
   SyncOptions options_;
   Backoff backoff_;
   BundleSizer sizer_;
+  std::string receipt_etag_;
 };
 
-// For a data run by hand (`outpostctl export --to DIR`): bundles what is
-// queued, then writes every bundle not yet acknowledged to `transport` under
-// the same names the network uses. Acknowledges nothing: a stick can be
-// lost, so the network still delivers these later and the clinic ignores the
-// second copy. Returns how many bundles were written (or were already there).
+// For a data run by hand (`outpostctl export --to DIR`): applies a receipt
+// the stick carries back (receipts/<kiosk-id>.json, written by the clinic's
+// ingest), bundles what is queued, then writes every bundle not yet
+// confirmed to `transport` under the same names the network uses. Marks
+// nothing accepted: a stick can be lost, so the network still delivers these
+// later and the clinic ignores the second copy. Returns how many bundles
+// were written (or were already there).
 struct ExportReport {
   std::uint64_t bundles = 0;
   std::uint64_t records = 0;
+  std::optional<ReceiptEffect> receipt;
+  std::string receipt_error;
 };
 Result<ExportReport> export_unacknowledged(Outbox& outbox, Transport& transport, const Clock& clock,
                                            const BootIdSource& boot, const SyncOptions& options);
 
 // "inbox/<kiosk-id>/<bundle file name>": where a bundle goes at the destination.
-std::string bundle_destination_path(const std::string& kiosk_id, std::uint64_t seq);
+std::string inbox_path(const std::string& kiosk_id, const std::string& bundle_name);
 
 }  // namespace outpost::sync

@@ -53,12 +53,29 @@ struct [[nodiscard]] PutStatus {
   Status to_status() const;
 };
 
+// What one GET came to (receipts; docs/design.md, "Receipts").
+enum class FetchErrc {
+  ok,            // body holds the object
+  not_modified,  // the etag given still matches
+  not_found,     // nothing there (yet)
+  failed,        // network, TLS, refusal or a body over the limit: see message
+};
+struct [[nodiscard]] FetchResult {
+  FetchErrc code = FetchErrc::ok;
+  std::vector<std::uint8_t> body;
+  std::string etag;     // the server's, to send next time; "" when none
+  std::string message;  // names the destination and path
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
   // Stores `body` at `path`. Blocks until done or failed; never throws.
   // Not thread-safe: one sync loop owns one Transport.
   virtual PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) = 0;
+  // Reads `path`; with a non-empty `etag`, not_modified when it still
+  // matches. A body over `max_bytes` is `failed`. Blocks; never throws.
+  virtual FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) = 0;
   // Caps the upload rate in bytes per second; 0 lifts the cap. Takes effect
   // at the next put.
   virtual void set_max_send_rate(std::uint64_t bytes_per_second) = 0;
@@ -85,6 +102,13 @@ class FakeTransport final : public Transport {
       on_put = [this](std::string_view path, std::span<const std::uint8_t> body, PutMode mode) {
         return store(path, body, mode);
       };
+  std::function<FetchResult(std::string_view path, const std::string& etag, std::size_t max_bytes)> on_fetch =
+      [this](std::string_view path, const std::string&, std::size_t max_bytes) {
+        auto it = files.find(path);
+        if (it == files.end()) return FetchResult{FetchErrc::not_found, {}, {}, "fake://" + std::string(path)};
+        if (it->second.size() > max_bytes) return FetchResult{FetchErrc::failed, {}, {}, "too large"};
+        return FetchResult{FetchErrc::ok, it->second, {}, {}};
+      };
   std::map<std::string, std::vector<std::uint8_t>, std::less<>> files;
   std::vector<Call> calls;
   std::uint64_t max_send_rate = 0;
@@ -92,6 +116,9 @@ class FakeTransport final : public Transport {
   PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) override {
     calls.push_back({std::string(path), body.size(), mode});
     return on_put(path, body, mode);
+  }
+  FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) override {
+    return on_fetch(path, etag, max_bytes);
   }
   void set_max_send_rate(std::uint64_t bytes_per_second) override { max_send_rate = bytes_per_second; }
   std::string describe() const override { return "fake://"; }

@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -39,7 +41,60 @@ size_t read_body(char* buffer, size_t size, size_t nitems, void* userdata) {
   return n;
 }
 
+// Rewinds the body when libcurl must send it again (a redirect or a
+// connection that broke before any answer).
+int seek_body(void* userdata, curl_off_t offset, int origin) {
+  auto* up = static_cast<Upload*>(userdata);
+  if (origin != SEEK_SET || offset < 0 || static_cast<std::size_t>(offset) > up->body.size()) {
+    return CURL_SEEKFUNC_FAIL;
+  }
+  up->offset = static_cast<std::size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
 size_t discard(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
+
+struct Download {
+  std::vector<std::uint8_t> body;
+  std::size_t max = 0;
+  bool too_large = false;
+  std::string etag;
+};
+
+size_t keep_body(char* data, size_t size, size_t nmemb, void* userdata) {
+  auto* d = static_cast<Download*>(userdata);
+  const std::size_t n = size * nmemb;
+  if (d->body.size() + n > d->max) {
+    d->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  d->body.insert(d->body.end(), data, data + n);
+  return n;
+}
+
+size_t keep_etag(char* data, size_t size, size_t nmemb, void* userdata) {
+  auto* d = static_cast<Download*>(userdata);
+  std::string_view line(data, size * nmemb);
+  constexpr std::string_view kName = "etag:";
+  if (line.size() > kName.size()) {
+    std::string head(line.substr(0, kName.size()));
+    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (head == kName) {
+      std::string_view v = line.substr(kName.size());
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+      d->etag = std::string(v);
+    }
+  }
+  return size * nmemb;
+}
+
+// The test-only switch for plain HTTP (docs/design.md, "Sync protocol"):
+// an environment variable, so no shipped config can turn it on.
+bool plain_http_allowed() {
+  const char* v = std::getenv("OUTPOST_TEST_ALLOW_PLAIN_HTTP");
+  return v != nullptr && std::string_view(v) == "1";
+}
 
 PutErrc classify_curl(CURLcode rc) {
   switch (rc) {
@@ -90,6 +145,10 @@ CurlTransport::~CurlTransport() = default;
 
 Result<std::unique_ptr<CurlTransport>> CurlTransport::create(CurlTransportOptions options) {
   const std::string& url = options.base_url;
+  if (url.starts_with("http://") && !plain_http_allowed()) {
+    return Status(Errc::invalid_config, "sync: server '" + url +
+                                            "' is plain HTTP; Outpost sends only over https:// (or file:// for a folder)");
+  }
   if (!url.starts_with("https://") && !url.starts_with("http://")) {
     return Status(Errc::invalid_config, "sync: server '" + url + "' must start with https:// (or file:// for a folder)");
   }
@@ -113,6 +172,74 @@ Result<std::unique_ptr<CurlTransport>> CurlTransport::create(CurlTransportOption
   t->handle_->easy.reset(curl_easy_init());
   if (!t->handle_->easy) return Status(Errc::internal, "sync: libcurl could not make a handle");
   return t;
+}
+
+// Options every request shares: timeouts, protocols and TLS. The server is
+// always verified; with only a pinned key (a self-signed drop box) the pin
+// is the verification.
+void CurlTransport::configure(void* easy, const std::string& url) const {
+  CURL* c = static_cast<CURL*>(easy);
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, plain_http_allowed() ? "https,http" : "https");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_s);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
+  const bool pin_only = options_.ca_file.empty() && !options_.pinned_public_key.empty();
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, pin_only ? 0L : 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, pin_only ? 0L : 2L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.pinned_public_key.empty()) {
+    curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, options_.pinned_public_key.c_str());
+  }
+  if (!options_.client_cert.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, options_.client_cert.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEY, options_.client_key.c_str());
+  }
+}
+
+FetchResult CurlTransport::fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) {
+  CURL* c = handle_->easy.get();
+  curl_easy_reset(c);
+  const std::string url = options_.base_url + "/" + std::string(path);
+  const std::string what = "GET " + url;
+  SlistPtr headers;
+  std::string cond = "If-None-Match: " + etag;
+  if (!etag.empty()) headers.reset(curl_slist_append(nullptr, cond.c_str()));
+  if (!options_.bearer_token.empty()) {
+    std::string auth = "Authorization: Bearer " + options_.bearer_token;
+    if (curl_slist* head = curl_slist_append(headers.get(), auth.c_str())) {
+      (void)headers.release();
+      headers.reset(head);
+    }
+  }
+  Download d;
+  d.max = max_bytes;
+  configure(c, url);
+  curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_etag);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &d);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  char error[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  const CURLcode rc = curl_easy_perform(c);
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  if (d.too_large) return {FetchErrc::failed, {}, {}, what + ": larger than " + std::to_string(max_bytes) + " bytes"};
+  if (rc != CURLE_OK) {
+    std::string detail = error[0] ? error : curl_easy_strerror(rc);
+    if (classify_curl(rc) == PutErrc::untrusted) detail = "server certificate not trusted: " + detail;
+    return {FetchErrc::failed, {}, {}, what + ": " + detail};
+  }
+  if (status == 304) return {FetchErrc::not_modified, {}, etag, {}};
+  if (status == 404) return {FetchErrc::not_found, {}, {}, what + ": HTTP 404"};
+  if (status != 200) return {FetchErrc::failed, {}, {}, what + ": HTTP " + std::to_string(status)};
+  return {FetchErrc::ok, std::move(d.body), std::move(d.etag), {}};
 }
 
 PutStatus CurlTransport::put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) {
@@ -139,33 +266,16 @@ PutStatus CurlTransport::put(std::string_view path, std::span<const std::uint8_t
   if (!options_.bearer_token.empty()) add("Authorization: Bearer " + options_.bearer_token);
 
   Upload up{body, 0};
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  configure(c, url);
   curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
   curl_easy_setopt(c, CURLOPT_READDATA, &up);
+  curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
+  curl_easy_setopt(c, CURLOPT_SEEKDATA, &up);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_s);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
   curl_easy_setopt(c, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(options_.max_send_rate));
-  // TLS: the server is always verified. With only a pinned key (a
-  // self-signed drop box) the pin is the verification.
-  const bool pin_only = options_.ca_file.empty() && !options_.pinned_public_key.empty();
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, pin_only ? 0L : 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, pin_only ? 0L : 2L);
-  if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
-  if (!options_.pinned_public_key.empty()) {
-    curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, options_.pinned_public_key.c_str());
-  }
-  if (!options_.client_cert.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLCERT, options_.client_cert.c_str());
-    curl_easy_setopt(c, CURLOPT_SSLKEY, options_.client_key.c_str());
-  }
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
 

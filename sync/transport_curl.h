@@ -1,9 +1,11 @@
 // CurlTransport: HTTPS PUT to a WebDAV/S3-style drop box with libcurl
-// (docs/design.md, "Sync protocol"). PUT {base_url}/{path}; create_only
-// sends "If-None-Match: *" and maps 409/412 to already_exists. TLS always
-// verifies the server: against `ca_file`, or the system store, and/or a
-// pinned public key. One easy handle is kept so the connection is reused
-// between bundles. Owned by one sync loop; not thread-safe.
+// (docs/design.md, "Sync protocol"), and GET for receipts. PUT
+// {base_url}/{path}; create_only sends "If-None-Match: *" and maps 409/412
+// to already_exists. HTTPS only (plain http:// only with the test switch
+// OUTPOST_TEST_ALLOW_PLAIN_HTTP=1 in the environment); TLS always verifies
+// the server: against `ca_file`, or the system store, and/or a pinned public
+// key. One easy handle is kept so the connection is reused between bundles.
+// Owned by one sync loop; not thread-safe.
 #pragma once
 
 #include <memory>
@@ -35,6 +37,7 @@ class CurlTransport final : public Transport {
   ~CurlTransport() override;
 
   PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) override;
+  FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) override;
   void set_max_send_rate(std::uint64_t bytes_per_second) override { options_.max_send_rate = bytes_per_second; }
   std::string describe() const override { return options_.base_url; }
 
@@ -45,6 +48,7 @@ class CurlTransport final : public Transport {
  private:
   struct Handle;
   explicit CurlTransport(CurlTransportOptions options);
+  void configure(void* easy, const std::string& url) const;
   CurlTransportOptions options_;
   std::unique_ptr<Handle> handle_;
   std::uint64_t last_wire_bytes_ = 0;

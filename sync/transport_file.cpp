@@ -147,4 +147,18 @@ PutStatus FileTransport::put(std::string_view path, std::span<const std::uint8_t
   return {PutErrc::created, 0, {}};
 }
 
+FetchResult FileTransport::fetch(std::string_view path, const std::string&, std::size_t max_bytes) {
+  const std::string where = describe() + "/" + std::string(path);
+  if (!is_safe_relative_path(path)) return {FetchErrc::failed, {}, {}, "read " + where + ": not a safe relative path"};
+  const std::filesystem::path file = root_ / std::string(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return {FetchErrc::not_found, {}, {}, where + ": not there"};
+  if (!std::filesystem::is_regular_file(file, ec)) return {FetchErrc::failed, {}, {}, "read " + where + ": not a file"};
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size > max_bytes) return {FetchErrc::failed, {}, {}, "read " + where + ": too large"};
+  std::vector<std::uint8_t> body;
+  if (!read_all(file, body)) return {FetchErrc::failed, {}, {}, "read " + where + ": cannot be read"};
+  return {FetchErrc::ok, std::move(body), {}, {}};
+}
+
 }  // namespace outpost::sync

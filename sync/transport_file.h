@@ -18,6 +18,7 @@ class FileTransport final : public Transport {
   // `root` must be an existing directory (Errc::not_found otherwise).
   static Result<std::unique_ptr<FileTransport>> create(std::filesystem::path root);
   PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) override;
+  FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) override;
   void set_max_send_rate(std::uint64_t) override {}
   std::string describe() const override { return "file://" + root_.string(); }
 

@@ -252,7 +252,7 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
     std::fprintf(stderr, "outpost: demo mode (no site config): submissions are kept in memory only\n");
   } else {
     auto opened =
-        sync::KioskOutbox::open({config->data_dir, config->clinic.sealing_public_key,
+        sync::KioskOutbox::open({config->kiosk_id, config->data_dir, config->clinic.sealing_public_key,
                                  shipped_config_dir() / "dictionaries"});
     if (!opened.ok()) return fail(opened.status().message());
     outbox = std::move(opened).value();

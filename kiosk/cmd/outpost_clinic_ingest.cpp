@@ -39,7 +39,8 @@ Result<std::unique_ptr<sync::SqliteClinicStore>> open_db(const std::string& db) 
 }
 
 struct IngestArgs {
-  std::string clinic, from, db, questionnaires, dictionaries;
+  std::string clinic, from, db, questionnaires, dictionaries, receipts;
+  bool no_receipts = false;
 };
 
 int run_ingest(const IngestArgs& a) {
@@ -66,10 +67,18 @@ int run_ingest(const IngestArgs& a) {
   sync::Ingester ingester(clinic, sealing, *dicts, *lib, **store, clock);
   sync::IngestReport report;
   if (Status s = ingester.ingest_folder(from, report); !s.ok()) return fail(s);
+  if (!a.no_receipts) {
+    // Receipts go back the way the bundles came: the drop box serves
+    // <from>/receipts/ to each kiosk; a USB stick carries them home.
+    auto signing = sync::load_key<sync::SigningSecretKey>(clinic.signing_sk());
+    if (!signing.ok()) return fail(signing.status());
+    const fs::path dir = a.receipts.empty() ? fs::path(from) / "receipts" : fs::path(a.receipts);
+    if (Status s = ingester.write_receipts(dir, *signing, report); !s.ok()) return fail(s);
+  }
   for (const auto& r : report.rejections) std::cout << "rejected: " << r << "\n";
   std::cout << "new " << report.new_records << ", duplicate " << report.duplicate_records << ", rejected "
             << report.rejected_bundles << " (bundles already ingested: " << report.known_bundles
-            << ", heartbeats: " << report.heartbeats << ")\n";
+            << ", heartbeats: " << report.heartbeats << ", receipts: " << report.receipts << ")\n";
   return report.rejected_bundles > 0 ? kExitRejected : 0;
 }
 
@@ -164,21 +173,38 @@ int run_alerts(const std::string& db) {
   return 0;
 }
 
+// "+75 years", "-3 h": a clock skew for people.
+std::string skew_text(std::int64_t ms) {
+  const std::int64_t a = ms < 0 ? -ms : ms;
+  const char* sign = ms < 0 ? "-" : "+";
+  if (a >= 2LL * 365 * 86'400'000) return sign + std::to_string(a / (365LL * 86'400'000)) + " years";
+  if (a >= 2LL * 86'400'000) return sign + std::to_string(a / 86'400'000) + " days";
+  if (a >= 2LL * 3'600'000) return sign + std::to_string(a / 3'600'000) + " h";
+  return sign + std::to_string(a / 60'000) + " min";
+}
+
 int run_fleet(const std::string& db) {
+  // A kiosk clock further than this from the drop box's is shown as wrong.
+  constexpr std::int64_t kClockTolerance = 10 * 60'000;
   auto store = open_db(db);
   if (!store.ok()) return fail(store.status());
   auto fleet = (*store)->fleet();
   if (!fleet.ok()) return fail(fleet.status());
-  std::cout << "kiosk\tlast_heartbeat\tqueue_depth\toldest_queued\tclock_skew_s\tdisk_free_mb\tlast_bundle\tlast_error\n";
+  std::cout << "kiosk\tlast_heartbeat\tqueue_depth\toldest_queued\tclock_skew_s\tdisk_free_mb\tlast_bundle\tlast_error"
+               "\tclock\tgeneration\theartbeat_seq\tunconfirmed\trejected\n";
   for (const auto& e : *fleet) {
     const bool seen = e.received_ms > 0;
+    const std::int64_t skew = e.heartbeat.clock_ms - e.received_ms;
+    std::string clock = "-";
+    if (seen) clock = (skew > kClockTolerance || skew < -kClockTolerance) ? "WRONG " + skew_text(skew) : "ok";
     std::cout << e.kiosk_id << "\t" << (seen ? iso_time(e.received_ms) : "never") << "\t"
               << (seen ? std::to_string(e.heartbeat.queue_depth) : "-") << "\t"
               << (e.heartbeat.oldest_queued_ms ? iso_time(*e.heartbeat.oldest_queued_ms) : "-") << "\t"
-              << (seen ? std::to_string((e.heartbeat.clock_ms - e.received_ms) / 1000) : "-") << "\t"
+              << (seen ? std::to_string(skew / 1000) : "-") << "\t"
               << (seen ? std::to_string(e.heartbeat.disk_free_bytes / (1024 * 1024)) : "-") << "\t"
-              << e.last_bundle_seq << "\t" << (e.heartbeat.last_error.empty() ? "-" : e.heartbeat.last_error)
-              << "\n";
+              << e.last_bundle_seq << "\t" << (e.heartbeat.last_error.empty() ? "-" : e.heartbeat.last_error) << "\t"
+              << clock << "\t" << (e.heartbeat.generation.empty() ? "-" : e.heartbeat.generation) << "\t"
+              << e.heartbeat.seq << "\t" << e.heartbeat.unconfirmed << "\t" << e.heartbeat.rejected << "\n";
   }
   return 0;
 }
@@ -197,6 +223,8 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   ingest->add_option("--db", a->db, "clinic database (SQLite)")->required();
   ingest->add_option("--questionnaires", a->questionnaires, "folder of Questionnaire JSON files");
   ingest->add_option("--dictionaries", a->dictionaries, "folder of zstd dictionaries");
+  ingest->add_option("--receipts", a->receipts, "where to write signed receipts (default: FROM/receipts)");
+  ingest->add_flag("--no-receipts", a->no_receipts, "write no receipts (kiosks then keep every record)");
   ingest->callback([a, &exit_code] { exit_code = run_ingest(*a); });
 
   auto e = std::make_shared<std::array<std::string, 3>>();

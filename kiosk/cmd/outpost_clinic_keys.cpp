@@ -59,6 +59,7 @@ int run_enroll(const EnrollArgs& a) {
   if (ec) return fail(Status(Errc::io_error, dir.string() + ": cannot create: " + ec.message()));
 
   sync::SigningKeyPair kiosk = sync::generate_signing_keys();
+  const sync::SigningPublicKey kiosk_pk = kiosk.pk;
   Status s = sync::register_kiosk(clinic, a.kiosk_id, kiosk.pk);
   if (s.ok()) s = sync::write_key_file(key_file, kiosk.sk.bytes, /*secret=*/true);
   sodium_memzero(kiosk.sk.bytes.data(), kiosk.sk.bytes.size());
@@ -70,7 +71,8 @@ int run_enroll(const EnrollArgs& a) {
        << "[clinic]\nserver = " << toml_string(a.server) << "\n"
        << "sealing_public_key = " << toml_string(sync::key_to_base64(*seal_pk)) << "\n"
        << "signing_public_key = " << toml_string(sync::key_to_base64(*sign_pk)) << "\n"
-       << "kiosk_key_file = \"kiosk.sk\"\n";
+       << "kiosk_key_file = \"kiosk.sk\"\n"
+       << "kiosk_public_key = " << toml_string(sync::key_to_base64(kiosk_pk)) << "\n";
   toml.close();
   if (!toml) return fail(Status(Errc::io_error, config.string() + ": cannot write"));
   std::cout << "kiosk '" << a.kiosk_id << "' enrolled: " << config.string() << ", " << key_file.string() << "\n";

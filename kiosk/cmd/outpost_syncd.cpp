@@ -19,6 +19,7 @@
 
 #include "config/site_config.h"
 #include "kiosk/cmd/sync_wiring.h"
+#include "sync/bundle.h"
 #include "sync/heartbeat.h"
 #include "sync/outbox_sqlite.h"
 
@@ -73,6 +74,13 @@ struct Daemon {
     hb.clock_ms = clock.wall_ms();
     hb.queue_depth = stats->queued + stats->in_bundle;
     hb.oldest_queued_ms = stats->oldest_queued_ms;
+    hb.generation = sync::generation_hex(stats->generation);
+    auto seq = outbox->next_heartbeat_seq();
+    if (!seq.ok()) return seq.status();
+    hb.seq = *seq;
+    hb.unconfirmed = stats->accepted;
+    hb.rejected = stats->rejected_bundles;
+    if (stats->last_rejection) hb.last_rejection = stats->last_rejection->name + ": " + stats->last_rejection->reason;
     struct statvfs vfs{};
     if (::statvfs(config.data_dir.c_str(), &vfs) == 0) hb.disk_free_bytes = vfs.f_bavail * vfs.f_frsize;
     hb.last_error = last_error;
@@ -87,9 +95,23 @@ struct Daemon {
     if (!r.ok()) return r;
     if (r->failure) {
       last_error = sync::put_errc_name(r->failure->code) + std::string(": ") + r->failure->message;
+    } else if (!r->outbox_full.ok()) {
+      last_error = r->outbox_full.message();
+    } else if (!r->receipt_error.empty()) {
+      last_error = r->receipt_error;
     } else {
       last_error.clear();
     }
+    if (r->receipt) {
+      const auto& fx = *r->receipt;
+      if (fx.confirmed_bundles || fx.rejected_bundles || fx.resend_bundles) {
+        std::cout << "outpost-syncd: receipt: " << fx.confirmed_records << " records confirmed by the clinic, "
+                  << fx.rejected_bundles << " bundles rejected, " << fx.resend_bundles << " to send again\n";
+      }
+      for (const auto& p : fx.problems) std::cerr << "outpost-syncd: receipt: " << p << "\n";
+    }
+    if (!r->receipt_error.empty()) std::cerr << "outpost-syncd: " << r->receipt_error << "\n";
+    if (!r->outbox_full.ok()) std::cerr << "outpost-syncd: " << r->outbox_full.message() << "\n";
     const std::int64_t retention_ms = config.sync.retention_days * 86'400'000;
     if (auto pruned = outbox->prune(clock.wall_ms(), retention_ms); !pruned.ok()) {
       std::cerr << "outpost-syncd: prune: " << pruned.status().to_string() << "\n";

@@ -1,6 +1,7 @@
 // outpostctl export --to DIR: a data run by hand (docs/design.md, "Sync
-// protocol"). Writes every bundle the clinic has not acknowledged to a
-// folder (a USB stick) in the drop box's layout; the clinic ingests from it.
+// protocol"). Applies a clinic receipt the stick carries back, then writes
+// every bundle the clinic has not confirmed to a folder (a USB stick) in the
+// drop box's layout; the clinic ingests from it.
 #include <iostream>
 
 #include "kiosk/cmd/outpostctl_commands.h"
@@ -31,8 +32,14 @@ int run_export(const CommonOptions& common, const std::string& to) {
   sync::ProcBootIdSource boot;
   auto r = sync::export_unacknowledged(**outbox, **transport, clock, boot, *options);
   if (!r.ok()) return fail(r.status());
+  if (r->receipt) {
+    std::cout << "receipt on the stick: " << r->receipt->confirmed_records << " records confirmed by the clinic, "
+              << r->receipt->rejected_bundles << " bundles rejected\n";
+    for (const auto& p : r->receipt->problems) std::cerr << "outpostctl export: receipt: " << p << "\n";
+  }
+  if (!r->receipt_error.empty()) std::cerr << "outpostctl export: " << r->receipt_error << "\n";
   std::cout << "exported " << r->bundles << " bundles (" << r->records << " records) to " << to
-            << "; they stay queued until the network delivers them too\n";
+            << "; they count as delivered once a clinic receipt confirms them\n";
   return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/shipped_data.h"
+#include "kiosk/cmd/sync_wiring.h"
 
 namespace outpost::ctl {
 
@@ -29,6 +30,15 @@ std::string format_age(std::int64_t ms) {
 
 std::int64_t now_ms() { return SystemClock().wall_ms(); }
 
+// The kiosk key check staff see (docs/design.md, "Keys"): "" when fine.
+std::string key_problem(const CommonOptions& common) {
+  auto config = load_config(common);
+  if (!config.ok()) return config.status().message();
+  if (config->clinic.kiosk_key_file.empty()) return "";  // not enrolled: nothing to sync
+  auto key = cmd::load_kiosk_key(*config);
+  return key.ok() ? "" : key.status().message();
+}
+
 int run_status(const CommonOptions& common, bool as_json) {
   auto kiosk = open_kiosk_outbox(common);
   if (!kiosk.ok()) {
@@ -40,6 +50,7 @@ int run_status(const CommonOptions& common, bool as_json) {
     std::cerr << "outpostctl: " << st.status().message() << "\n";
     return 1;
   }
+  const std::string key = key_problem(common);
   std::int64_t now = now_ms();
   if (as_json) {
     nlohmann::json by = nlohmann::json::object();
@@ -47,23 +58,39 @@ int run_status(const CommonOptions& common, bool as_json) {
       auto it = st->queued_by_priority.find(p);
       by[sync::priority_name(p)] = it == st->queued_by_priority.end() ? 0 : it->second;
     }
-    nlohmann::json j = {{"queued", st->queued},
+    nlohmann::json j = {{"generation", sync::generation_hex(st->generation)},
+                        {"queued", st->queued},
                         {"queued_by_priority", by},
                         {"queued_bytes", st->queued_bytes},
                         {"oldest_queued_age_s", nullptr},
                         {"in_bundle", st->in_bundle},
-                        {"acknowledged", st->acknowledged},
+                        {"accepted", st->accepted},
+                        {"oldest_accepted_age_s", nullptr},
+                        {"confirmed", st->confirmed},
+                        {"held", st->held},
+                        {"confirmed_through", st->confirmed_through},
+                        {"rejected_bundles", st->rejected_bundles},
+                        {"last_rejection", nullptr},
+                        {"last_receipt", nullptr},
+                        {"key_problem", key.empty() ? nlohmann::json(nullptr) : nlohmann::json(key)},
                         {"last_bundle", nullptr}};
     if (st->oldest_queued_ms) j["oldest_queued_age_s"] = std::max<std::int64_t>(0, (now - *st->oldest_queued_ms) / 1000);
+    if (st->oldest_accepted_ms)
+      j["oldest_accepted_age_s"] = std::max<std::int64_t>(0, (now - *st->oldest_accepted_ms) / 1000);
+    if (st->last_rejection) {
+      j["last_rejection"] = {{"bundle", st->last_rejection->name}, {"reason", st->last_rejection->reason}};
+    }
+    if (st->last_receipt_ms) j["last_receipt"] = format_utc(*st->last_receipt_ms);
     if (st->last_bundle) {
       j["last_bundle"] = {{"seq", st->last_bundle->seq},
                           {"created", format_utc(st->last_bundle->created_ms)},
                           {"records", st->last_bundle->record_count},
-                          {"acknowledged", st->last_bundle->acknowledged}};
+                          {"state", sync::bundle_state_name(st->last_bundle->state)}};
     }
-    std::cout << j.dump(2) << "\n";
-    return 0;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return key.empty() ? 0 : 3;
   }
+  if (!key.empty()) std::cout << "KIOSK KEY PROBLEM: " << key << "\n";
   std::cout << "queued: " << st->queued << " records, " << st->queued_bytes << " bytes";
   if (st->queued > 0) {
     std::cout << " (";
@@ -76,15 +103,31 @@ int run_status(const CommonOptions& common, bool as_json) {
   }
   std::cout << "\n";
   if (st->oldest_queued_ms) std::cout << "oldest queued: " << format_age(now - *st->oldest_queued_ms) << " ago\n";
-  std::cout << "in bundles awaiting the clinic: " << st->in_bundle << " records\n";
+  std::cout << "in bundles, not yet taken by the drop box: " << st->in_bundle << " records\n";
+  std::cout << "taken by the drop box, awaiting the clinic's receipt: " << st->accepted << " records";
+  if (st->oldest_accepted_ms) std::cout << " (oldest " << format_age(now - *st->oldest_accepted_ms) << " ago)";
+  std::cout << "\n";
+  std::cout << "confirmed by the clinic: " << st->confirmed << " records kept, bundles 1-" << st->confirmed_through
+            << " all confirmed";
+  if (st->last_receipt_ms) std::cout << "; last receipt " << format_utc(*st->last_receipt_ms);
+  std::cout << "\n";
+  if (st->rejected_bundles > 0) {
+    std::cout << "rejected by the clinic: " << st->rejected_bundles << " bundles (their records are sent again)";
+    if (st->last_rejection) std::cout << "; last: " << st->last_rejection->name << ": " << st->last_rejection->reason;
+    std::cout << "\n";
+  }
+  if (st->held > 0) {
+    std::cout << "HELD: " << st->held << " records rejected by the clinic " << sync::kMaxRejections
+              << " times; they are kept, not sent again: call the clinic\n";
+  }
   if (st->last_bundle) {
     std::cout << "last bundle: #" << st->last_bundle->seq << ", " << st->last_bundle->record_count << " records, made "
-              << format_utc(st->last_bundle->created_ms)
-              << (st->last_bundle->acknowledged ? ", acknowledged" : ", not yet acknowledged") << "\n";
+              << format_utc(st->last_bundle->created_ms) << ", " << sync::bundle_state_name(st->last_bundle->state)
+              << "\n";
   } else {
     std::cout << "last bundle: none yet\n";
   }
-  return 0;
+  return key.empty() ? 0 : 3;
 }
 }  // namespace
 
@@ -113,7 +156,7 @@ std::filesystem::path dictionary_dir() { return shipped_config_dir() / "dictiona
 Result<std::unique_ptr<sync::KioskOutbox>> open_kiosk_outbox(const CommonOptions& common) {
   auto config = load_config(common);
   if (!config.ok()) return config.status();
-  return sync::KioskOutbox::open({config->data_dir, config->clinic.sealing_public_key, dictionary_dir()});
+  return sync::KioskOutbox::open({config->kiosk_id, config->data_dir, config->clinic.sealing_public_key, dictionary_dir()});
 }
 
 void register_status(CLI::App& app, CommonOptions& common, int& exit_code) {

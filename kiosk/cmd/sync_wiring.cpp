@@ -1,6 +1,7 @@
 #include "kiosk/cmd/sync_wiring.h"
 
 #include <fstream>
+#include <optional>
 
 #include "sync/transport_curl.h"
 #include "sync/transport_file.h"
@@ -40,7 +41,18 @@ Result<sync::SigningSecretKey> load_kiosk_key(const SiteConfig& config) {
   if (config.clinic.kiosk_key_file.empty()) {
     return Status(Errc::invalid_config, "clinic.kiosk_key_file: not set (the kiosk's signing key from enrollment)");
   }
-  return sync::load_key<sync::SigningSecretKey>(config.clinic.kiosk_key_file);
+  auto key = sync::load_key<sync::SigningSecretKey>(config.clinic.kiosk_key_file);
+  if (!key.ok()) return key.status();
+  std::optional<sync::SigningPublicKey> enrolled;
+  if (!config.clinic.kiosk_public_key.empty()) {
+    auto pk = sync::key_from_base64<sync::SigningPublicKey>(config.clinic.kiosk_public_key, "clinic.kiosk_public_key");
+    if (!pk.ok()) return pk.status();
+    enrolled = *pk;
+  }
+  if (Status s = sync::check_kiosk_key(*key, enrolled ? &*enrolled : nullptr); !s.ok()) {
+    return Status(s.code(), config.clinic.kiosk_key_file.string() + ": " + s.message());
+  }
+  return key;
 }
 
 Result<sync::SyncOptions> sync_options(const SiteConfig& config, const sync::SigningSecretKey& key) {
@@ -49,6 +61,11 @@ Result<sync::SyncOptions> sync_options(const SiteConfig& config, const sync::Sig
   o.kiosk_key = key;
   o.sizes.max_bytes = config.sync.bundle_max_bytes;
   o.max_send_rate = config.sync.max_rate;
+  if (!config.clinic.signing_public_key.empty()) {
+    auto pk = sync::key_from_base64<sync::SigningPublicKey>(config.clinic.signing_public_key, "clinic.signing_public_key");
+    if (!pk.ok()) return pk.status();
+    o.clinic_signing_key = *pk;
+  }
   for (std::size_t i = 0; i < config.sync.bulk_windows.size(); ++i) {
     auto w = sync::parse_time_window(config.sync.bulk_windows[i], "sync.bulk_windows[" + std::to_string(i) + "]");
     if (!w.ok()) return w.status();

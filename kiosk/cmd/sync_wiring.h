@@ -17,7 +17,8 @@ namespace outpost::cmd {
 // bearer_token_file. Errc::invalid_config names the key that is wrong.
 Result<std::unique_ptr<sync::Transport>> open_transport(const SiteConfig& config, const std::string& url);
 
-// clinic.kiosk_key_file, read and checked.
+// clinic.kiosk_key_file, read and checked: its halves must match and it
+// must be the key enrolled (clinic.kiosk_public_key, when set).
 Result<sync::SigningSecretKey> load_kiosk_key(const SiteConfig& config);
 
 // SyncOptions from [kiosk].id and [sync]; bulk_windows parsed here.

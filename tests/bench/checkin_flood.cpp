@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   auto q = Questionnaire::parse(*qtext, argv[2]);
   if (!q.ok()) return fail(q.status());
   auto kiosk = sync::KioskOutbox::open(
-      {config->data_dir, config->clinic.sealing_public_key, std::filesystem::path(OUTPOST_SOURCE_DIR) / "config/dictionaries"});
+      {config->kiosk_id, config->data_dir, config->clinic.sealing_public_key, std::filesystem::path(OUTPOST_SOURCE_DIR) / "config/dictionaries"});
   if (!kiosk.ok()) return fail(kiosk.status());
   auto sink = (*kiosk)->sink();
   if (!sink.ok()) return fail(sink.status());

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   // 1. Bundle of 100 PHQ-9 check-ins, and submit latency.
   {
     auto outbox = check(sync::SqliteOutbox::open(dir / "small.db"), "open");
-    sync::OutboxSubmitSink sink(*outbox, dicts, clinic.pk, clock, boot);
+    sync::OutboxSubmitSink sink(*outbox, dicts, clinic.pk, "bench-kiosk", clock, boot);
     std::vector<double> latency;
     std::size_t full_fhir_sealed = 0;
     for (int i = 0; i < 300; ++i) {
@@ -79,9 +79,10 @@ int main(int argc, char** argv) {
       if (i < 100) {
         // For comparison: the full FHIR resource, zstd without a dictionary.
         std::string fhir = to_response(q, a, assessment, m).dump();
-        auto s = check(sync::seal_payload(sync::RecordKind::audit,
-                                          {reinterpret_cast<const std::uint8_t*>(fhir.data()), fhir.size()}, dicts,
-                                          clinic.pk),
+        auto s = check(sync::seal_payload({reinterpret_cast<const std::uint8_t*>(fhir.data()), fhir.size()},
+                                          {"bench-kiosk", sync::RecordId::generate(0), sync::RecordKind::audit,
+                                           sync::Priority::audit, 0},
+                                          dicts, clinic.pk),
                        "seal");
         full_fhir_sealed += s.sealed.size();
       }
@@ -107,10 +108,11 @@ int main(int argc, char** argv) {
   // 2. Enqueue and dequeue with n_queued records already queued.
   {
     auto outbox = check(sync::SqliteOutbox::open(dir / "big.db"), "open");
-    sync::OutboxSubmitSink sink(*outbox, dicts, clinic.pk, clock, boot);
+    sync::OutboxSubmitSink sink(*outbox, dicts, clinic.pk, "bench-kiosk", clock, boot);
     std::string payload = "{\"q\":\"bench\"}";
-    auto sealed = check(sync::seal_payload(sync::RecordKind::questionnaire_response,
-                                           {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()},
+    auto sealed = check(sync::seal_payload({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()},
+                                           {"bench-kiosk", sync::RecordId::generate(0),
+                                            sync::RecordKind::questionnaire_response, sync::Priority::clinical, 0},
                                            dicts, clinic.pk),
                         "seal");
     auto t0 = Clk::now();
@@ -151,7 +153,7 @@ int main(int argc, char** argv) {
       deq.push_back(ms_since(t));
       taken += b->record_count;
       t = Clk::now();
-      check(outbox->acknowledge_bundle(b->seq, clock.wall_ms()), "ack");
+      check(outbox->mark_accepted(b->seq, clock.wall_ms()), "ack");
       ack.push_back(ms_since(t));
     }
     std::printf("dequeue (make 64 KiB bundle, %zu records each) at %zu queued: p50 %.2f ms, p99 %.2f ms; "

@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
+const Generation kGeneration = {1, 2, 3, 4, 5, 6, 7, 8};
 
 struct Clinic {
   testing::TempDir tmp;
@@ -50,13 +51,13 @@ struct Clinic {
     store = std::move(s.value());
   }
 
-  Record sealed(RecordKind kind, std::string_view plain) {
+  Record sealed(RecordKind kind, std::string_view plain, const std::string& kiosk_id = "kiosk-a") {
     Record r;
     r.id = RecordId::generate(clock.wall_ms());
     r.kind = kind;
     r.priority = default_priority(kind);
-    auto s = seal_payload(kind, std::span(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size()), dicts,
-                          sealing.pk);
+    auto s = seal_payload(std::span(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size()),
+                          SealBinding{kiosk_id, r.id, r.kind, r.priority, 0}, dicts, sealing.pk);
     REQUIRE(s.ok());
     r.dict_id = s->dict_id;
     r.sealed = s->sealed;
@@ -73,9 +74,11 @@ struct Clinic {
     return {sealed(RecordKind::questionnaire_response, plain.view()), a->score};
   }
 
-  Bytes bundle(std::uint64_t seq, const std::vector<Record>& records, const SigningSecretKey* key = nullptr) {
+  Bytes bundle(std::uint64_t seq, const std::vector<Record>& records, const SigningSecretKey* key = nullptr,
+               const std::string& kiosk_id = "kiosk-a", Generation gen = kGeneration) {
     BundleHeader h;
-    h.kiosk_id = "kiosk-a";
+    h.kiosk_id = kiosk_id;
+    h.generation = gen;
     h.seq = seq;
     h.created_ms = clock.wall_ms();
     auto b = encode_bundle(h, records, key ? *key : kiosk.sk);
@@ -86,11 +89,11 @@ struct Clinic {
   Ingester ingester() { return Ingester(keys, sealing, dicts, lib, *store, clock); }
 };
 
-std::string name(std::uint64_t seq) {
-  BundleHeader h;
-  h.kiosk_id = "kiosk-a";
-  h.seq = seq;
-  return "inbox/kiosk-a/" + bundle_file_name(h);
+// Where the drop box files a bundle: its own name under its kiosk's inbox.
+std::string name(const Bytes& bundle) {
+  auto b = parse_bundle(bundle);
+  REQUIRE(b.ok());
+  return "inbox/" + b->header.kiosk_id + "/" + bundle_file_name(b->header, bundle);
 }
 
 }  // namespace
@@ -102,26 +105,36 @@ TEST_CASE("ingest imports once, recognises the same bundle and de-duplicates rec
   Bytes b1 = c.bundle(1, {qr, crisis});
   Ingester in = c.ingester();
   IngestReport r;
-  REQUIRE(in.ingest_bundle(name(1), b1, r).ok());
+  REQUIRE(in.ingest_bundle(name(b1), b1, r).ok());
   CHECK(r.new_records == 2);
   CHECK(r.rejected_bundles == 0);
 
-  REQUIRE(in.ingest_bundle(name(1), b1, r).ok());
+  REQUIRE(in.ingest_bundle(name(b1), b1, r).ok());
   CHECK(r.known_bundles == 1);
   CHECK(r.new_records == 2);
 
-  // The same records again in another bundle (e.g. a restored outbox).
+  // The same records again in another bundle (e.g. re-sent after a rejection).
   Bytes b2 = c.bundle(2, {qr});
-  REQUIRE(in.ingest_bundle(name(2), b2, r).ok());
+  REQUIRE(in.ingest_bundle(name(b2), b2, r).ok());
   CHECK(r.duplicate_records == 1);
   CHECK(r.new_records == 2);
 
+  // An outbox reset: the same sequence numbers under a new generation are new bundles.
+  Record after = c.sealed(RecordKind::audit, R"({"event":"after reset"})");
+  Bytes reset1 = c.bundle(1, {after}, nullptr, "kiosk-a", Generation{9, 9, 9, 9, 9, 9, 9, 9});
+  REQUIRE(in.ingest_bundle(name(reset1), reset1, r).ok());
+  CHECK(r.rejected_bundles == 0);
+  CHECK(r.new_records == 3);
+
   auto rows = c.store->records();
   REQUIRE(rows.ok());
-  REQUIRE(rows->size() == 2);
+  REQUIRE(rows->size() == 3);
   const ClinicRecord* q = nullptr;
   const ClinicRecord* alert = nullptr;
-  for (const auto& row : *rows) (row.kind == "questionnaire-response" ? q : alert) = &row;
+  for (const auto& row : *rows) {
+    if (row.kind == "questionnaire-response") q = &row;
+    if (row.kind == "crisis-alert") alert = &row;
+  }
   REQUIRE(q != nullptr);
   REQUIRE(alert != nullptr);
   CHECK(q->id == qr.id.to_string());
@@ -141,12 +154,12 @@ TEST_CASE("ingest rejects unknown, tampered and replayed bundles with reasons an
 
   SigningKeyPair stranger = generate_signing_keys();
   Bytes forged = c.bundle(1, {rec}, &stranger.sk);
-  REQUIRE(in.ingest_bundle(name(1), forged, r).ok());
+  REQUIRE(in.ingest_bundle(name(forged), forged, r).ok());
   Bytes tampered = good;
   tampered[tampered.size() / 2] ^= 1;
-  REQUIRE(in.ingest_bundle(name(1), tampered, r).ok());
+  REQUIRE(in.ingest_bundle(name(good), tampered, r).ok());
   REQUIRE(in.ingest_bundle("inbox/kiosk-a/kiosk-a-0000000007.opb", good, r).ok());
-  REQUIRE(in.ingest_bundle("inbox/kiosk-b/kiosk-a-0000000001.opb", good, r).ok());
+  REQUIRE(in.ingest_bundle("inbox/kiosk-b/" + fs::path(name(good)).filename().string(), good, r).ok());
   const std::string junk = "not a bundle";
   REQUIRE(in.ingest_bundle("inbox/kiosk-a/junk.opb", Bytes(junk.begin(), junk.end()), r).ok());
   CHECK(r.rejected_bundles == 5);
@@ -159,13 +172,110 @@ TEST_CASE("ingest rejects unknown, tampered and replayed bundles with reasons an
   CHECK(c.store->records()->empty());
 
   // A sequence number reused with other bytes after the genuine one.
-  REQUIRE(in.ingest_bundle(name(1), good, r).ok());
+  REQUIRE(in.ingest_bundle(name(good), good, r).ok());
   CHECK(r.new_records == 1);
   Bytes other = c.bundle(1, {c.sealed(RecordKind::audit, R"({"event":"y"})")});
-  REQUIRE(in.ingest_bundle(name(1), other, r).ok());
+  REQUIRE(in.ingest_bundle(name(other), other, r).ok());
   CHECK(r.rejected_bundles == 6);
   CHECK(r.rejections.back().find("already ingested with different content") != std::string::npos);
   CHECK(c.store->records()->size() == 1);
+}
+
+TEST_CASE("a sealed payload re-signed under a new record id or another kiosk is rejected") {
+  Clinic c;
+  SigningKeyPair kiosk_b = generate_signing_keys();
+  REQUIRE(register_kiosk(c.keys, "kiosk-b", kiosk_b.pk).ok());
+  auto [qr, score] = c.checkin("phq9-en-none.json");
+  Bytes genuine = c.bundle(1, {qr});
+  Ingester in = c.ingester();
+  IngestReport r;
+  REQUIRE(in.ingest_bundle(name(genuine), genuine, r).ok());
+  REQUIRE(r.new_records == 1);
+
+  // Someone with the kiosk's signing key moves the payload to a new id...
+  Record moved = qr;
+  moved.id = RecordId::generate(c.clock.wall_ms() + 1000);
+  Bytes new_id = c.bundle(2, {moved});
+  REQUIRE(in.ingest_bundle(name(new_id), new_id, r).ok());
+  // ...or files it under another kiosk, signed with that kiosk's key.
+  Bytes other_kiosk = c.bundle(1, {qr}, &kiosk_b.sk, "kiosk-b");
+  REQUIRE(in.ingest_bundle(name(other_kiosk), other_kiosk, r).ok());
+  // ...or changes its kind or priority.
+  Record promoted = qr;
+  promoted.priority = Priority::crisis;
+  Bytes prio = c.bundle(3, {promoted});
+  REQUIRE(in.ingest_bundle(name(prio), prio, r).ok());
+  CHECK(r.rejected_bundles == 3);
+  for (const auto& why : r.rejections) CHECK_MESSAGE(why.find("cannot be opened") != std::string::npos, why);
+  CHECK(c.store->records()->size() == 1);
+
+  // Version 1 bundles (crypto_box_seal) have no binding: the clinic catches
+  // a moved payload by its bytes, once the original is in.
+  Record legacy;
+  legacy.id = RecordId::generate(c.clock.wall_ms());
+  legacy.kind = RecordKind::audit;
+  legacy.priority = Priority::audit;
+  const std::string text = R"({"event":"v1"})";
+  auto s1 = seal_payload_v1(legacy.kind, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+                            c.dicts, c.sealing.pk);
+  REQUIRE(s1.ok());
+  legacy.sealed = s1->sealed;
+  legacy.dict_id = s1->dict_id;
+  BundleHeader h;
+  h.version = kBundleVersionV1;
+  h.kiosk_id = "kiosk-a";
+  h.seq = 10;
+  Bytes v1 = encode_bundle(h, std::vector<Record>{legacy}, c.kiosk.sk).value();
+  REQUIRE(in.ingest_bundle("inbox/kiosk-a/kiosk-a-0000000010.opb", v1, r).ok());
+  CHECK(r.new_records == 2);
+  Record copy = legacy;
+  copy.id = RecordId::generate(c.clock.wall_ms() + 5);
+  h.seq = 11;
+  Bytes v1copy = encode_bundle(h, std::vector<Record>{copy}, c.kiosk.sk).value();
+  REQUIRE(in.ingest_bundle("inbox/kiosk-a/kiosk-a-0000000011.opb", v1copy, r).ok());
+  CHECK(r.rejections.back().find("carries the sealed payload of record " + legacy.id.to_string()) !=
+        std::string::npos);
+  CHECK(c.store->records()->size() == 2);
+}
+
+TEST_CASE("receipts: signed by the clinic, contiguous range with its chain, later bundles, rejections by name") {
+  Clinic c;
+  Ingester in = c.ingester();
+  IngestReport r;
+  std::vector<Bytes> bundles;
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+    bundles.push_back(c.bundle(seq, {c.sealed(RecordKind::audit, "{\"n\":" + std::to_string(seq) + "}")}));
+  }
+  // Bundle 3 has not arrived; a junk file sits in kiosk-a's inbox.
+  for (std::size_t i : {0u, 1u, 3u}) REQUIRE(in.ingest_bundle(name(bundles[i]), bundles[i], r).ok());
+  const std::string junk_name = "kiosk-a-0102030405060708-0000000005-00000000000000000000000000000000.opb";
+  const std::string junk = "junk";
+  REQUIRE(in.ingest_bundle("inbox/kiosk-a/" + junk_name, Bytes(junk.begin(), junk.end()), r).ok());
+
+  const fs::path out = c.dir / "receipts";
+  REQUIRE(in.write_receipts(out, *load_key<SigningSecretKey>(c.keys.signing_sk()), r).ok());
+  CHECK(r.receipts == 1);
+  Bytes bytes = testing::read_bytes(out / "kiosk-a.json");
+  auto wrong = verify_receipt(bytes, c.kiosk.pk);
+  CHECK(wrong.status().code() == Errc::unauthorized);
+  auto receipt = verify_receipt(bytes, *load_key<SigningPublicKey>(c.keys.signing_pk()));
+  REQUIRE_MESSAGE(receipt.ok(), receipt.status().to_string());
+  CHECK(receipt->kiosk_id == "kiosk-a");
+  const ReceiptOutbox* o = receipt->find(kGeneration);
+  REQUIRE(o != nullptr);
+  CHECK(o->through == 2);
+  // chain(2), computed here from the files' bytes.
+  BundleChain chain{};
+  for (std::size_t i : {0u, 1u}) chain = next_chain(chain, bundle_digest(bundles[i]));
+  CHECK(o->chain == chain);
+  REQUIRE(o->also.size() == 1);
+  CHECK(o->also[0].seq == 4);
+  CHECK(o->also[0].digest == bundle_digest(bundles[3]));
+  REQUIRE(o->rejected.size() == 1);
+  CHECK(o->rejected[0].name == junk_name);
+  CHECK(o->rejected[0].reason.find("corrupt") != std::string::npos);
+  // Not readable by others than the drop box? World-readable on purpose: no patient data.
+  CHECK((fs::status(out / "kiosk-a.json").permissions() & fs::perms::others_read) != fs::perms::none);
 }
 
 TEST_CASE("a bundle of another kiosk id is unknown") {
@@ -177,29 +287,60 @@ TEST_CASE("a bundle of another kiosk id is unknown") {
   REQUIRE(b.ok());
   Ingester in = c.ingester();
   IngestReport r;
-  REQUIRE(in.ingest_bundle("inbox/kiosk-x/kiosk-x-0000000001.opb", *b, r).ok());
+  REQUIRE(in.ingest_bundle(name(*b), *b, r).ok());
   REQUIRE(r.rejections.size() == 1);
   CHECK(r.rejections[0].find("unknown kiosk 'kiosk-x'") != std::string::npos);
 }
 
-TEST_CASE("heartbeats are verified and kept per kiosk, newest by the kiosk's clock") {
+TEST_CASE("heartbeats are verified and ordered by generation and sequence, never by the kiosk's clock") {
   Clinic c;
   Ingester in = c.ingester();
   IngestReport r;
-  Heartbeat hb{"kiosk-a", "0.1.0", 2'000, 4, std::nullopt, 1 << 20, ""};
+  Heartbeat hb;
+  hb.kiosk_id = "kiosk-a";
+  hb.version = "0.1.0";
+  hb.clock_ms = 2'000;
+  hb.queue_depth = 4;
+  hb.disk_free_bytes = 1 << 20;
+  hb.generation = "0102030405060708";
+  hb.seq = 10;
+  auto depth = [&] {
+    auto fleet = c.store->fleet();
+    REQUIRE(fleet.ok());
+    REQUIRE(fleet->size() == 1);
+    return (*fleet)[0].heartbeat.queue_depth;
+  };
   REQUIRE(in.ingest_heartbeat("status/kiosk-a.json", encode_heartbeat(hb, c.kiosk.sk), 5'000, r).ok());
-  Heartbeat older = hb;
-  older.clock_ms = 1'000;
-  older.queue_depth = 99;
-  REQUIRE(in.ingest_heartbeat("status/kiosk-a.json", encode_heartbeat(older, c.kiosk.sk), 6'000, r).ok());
+  CHECK(depth() == 4);
+  // A clock set to 2100: newer by its clock, but an older sequence: ignored...
+  Heartbeat future = hb;
+  future.clock_ms = 4'102'444'800'000;
+  future.seq = 9;
+  future.queue_depth = 99;
+  REQUIRE(in.ingest_heartbeat("status/kiosk-a.json", encode_heartbeat(future, c.kiosk.sk), 6'000, r).ok());
+  CHECK(depth() == 4);
+  // ...and one from 2100 with the next sequence is kept, then does not
+  // freeze the kiosk: the next one, with a right clock, replaces it.
+  future.seq = 11;
+  REQUIRE(in.ingest_heartbeat("status/kiosk-a.json", encode_heartbeat(future, c.kiosk.sk), 7'000, r).ok());
+  CHECK(depth() == 99);
+  Heartbeat fixed = hb;
+  fixed.seq = 12;
+  fixed.queue_depth = 1;
+  REQUIRE(in.ingest_heartbeat("status/kiosk-a.json", encode_heartbeat(fixed, c.kiosk.sk), 8'000, r).ok());
+  CHECK(depth() == 1);
+  // After an outbox reset the sequence starts again: a later receive time wins.
+  Heartbeat reset = hb;
+  reset.generation = "0909090909090909";
+  reset.seq = 1;
+  reset.queue_depth = 2;
+  REQUIRE(in.ingest_heartbeat("status/kiosk-a.json", encode_heartbeat(reset, c.kiosk.sk), 9'000, r).ok());
+  CHECK(depth() == 2);
+
   SigningKeyPair stranger = generate_signing_keys();
-  REQUIRE(in.ingest_heartbeat("status/kiosk-a.json", encode_heartbeat(hb, stranger.sk), 7'000, r).ok());
-  CHECK(r.heartbeats == 2);
+  REQUIRE(in.ingest_heartbeat("status/kiosk-a.json", encode_heartbeat(hb, stranger.sk), 10'000, r).ok());
   REQUIRE(r.rejections.size() == 1);
   CHECK(r.rejections[0].find("signature") != std::string::npos);
   auto fleet = c.store->fleet();
-  REQUIRE(fleet.ok());
-  REQUIRE(fleet->size() == 1);
-  CHECK((*fleet)[0].heartbeat.queue_depth == 4);
-  CHECK((*fleet)[0].received_ms == 5'000);
+  CHECK((*fleet)[0].received_ms == 9'000);
 }

@@ -80,14 +80,34 @@ TEST_CASE("outbox: queued -> in a bundle -> acknowledged -> pruned, crisis first
   REQUIRE(pending->size() == 1);
   CHECK(pending->front().bytes == (*b)->bytes);  // stored once, same bytes on retry
 
-  REQUIRE(ob->acknowledge_bundle(1, kNow + 20).ok());
-  REQUIRE(ob->acknowledge_bundle(1, kNow + 30).ok());  // idempotent
-  CHECK(ob->state_of(a.id).value() == RecordState::acknowledged);
+  REQUIRE(ob->mark_accepted(1, kNow + 20).ok());
+  REQUIRE(ob->mark_accepted(1, kNow + 30).ok());  // idempotent
+  CHECK(ob->state_of(a.id).value() == RecordState::accepted);
   CHECK(ob->pending_bundles()->empty());
+  CHECK(ob->unconfirmed_bundles()->size() == 1);  // the drop box has it; the clinic has not said so
   st = ob->stats();
-  CHECK(st->acknowledged == 3);
+  CHECK(st->accepted == 3);
+  CHECK(st->confirmed_through == 0);
   REQUIRE(st->last_bundle);
-  CHECK(st->last_bundle->acknowledged);
+  CHECK(st->last_bundle->state == BundleState::accepted);
+  // Accepted is not delivered: nothing is pruned without a receipt.
+  CHECK(ob->prune(kNow + 100, 10).value() == 0);
+
+  ReceiptOutbox receipt;
+  receipt.generation = ob->generation();
+  receipt.through = 1;
+  receipt.chain = next_chain(BundleChain{}, bundle_digest((*b)->bytes));
+  auto fx = ob->apply_receipt(receipt, kNow + 22, kNow + 22);
+  REQUIRE(fx.ok());
+  CHECK(fx->confirmed_bundles == 1);
+  CHECK(fx->confirmed_records == 3);
+  CHECK(fx->problems.empty());
+  CHECK(ob->state_of(a.id).value() == RecordState::confirmed);
+  CHECK(ob->apply_receipt(receipt, kNow + 23, kNow + 23)->confirmed_bundles == 0);  // idempotent
+  st = ob->stats();
+  CHECK(st->confirmed == 3);
+  CHECK(st->confirmed_through == 1);
+  CHECK(st->last_receipt_ms == kNow + 23);
 
   CHECK(ob->prune(kNow + 25, 10).value() == 0);   // within retention
   CHECK(ob->prune(kNow + 100, 10).value() == 3);
@@ -151,7 +171,7 @@ TEST_CASE("privacy: after submits no file under the data dir holds the answers i
   std::string answers_text = std::string(compact.view().substr(compact.view().find("\"a\":")));
   std::vector<std::string> ids;
   {
-    auto k = KioskOutbox::open({data_dir, key_to_base64(clinic.pk), testing::source_dir() / "config/dictionaries"});
+    auto k = KioskOutbox::open({"site-7", data_dir, key_to_base64(clinic.pk), testing::source_dir() / "config/dictionaries"});
     REQUIRE_MESSAGE(k.ok(), k.status().to_string());
     auto sink = (*k)->sink();
     REQUIRE(sink.ok());
@@ -182,7 +202,7 @@ TEST_CASE("privacy: after submits no file under the data dir holds the answers i
   auto parsed = parse_and_verify_bundle((*b)->bytes, kiosk.pk);
   REQUIRE(parsed->records.size() == 20);
   auto dicts = Dictionaries::load(testing::source_dir() / "config/dictionaries");
-  auto payload = open_record(parsed->records[0], clinic, *dicts);
+  auto payload = open_record(parsed->records[0], "site-7", SealScheme::bound, clinic, *dicts);
   REQUIRE(payload.ok());
   auto fhir = reconstruct_response(q, payload->view());
   REQUIRE(fhir.ok());
@@ -193,11 +213,11 @@ TEST_CASE("privacy: after submits no file under the data dir holds the answers i
 TEST_CASE("KioskOutbox: submit is refused without a clinic key and a bad key is named") {
   testing::TempDir dir;
   auto dicts = testing::source_dir() / "config/dictionaries";
-  auto k = KioskOutbox::open({dir.path() / "d", "", dicts});
+  auto k = KioskOutbox::open({"site-7", dir.path() / "d", "", dicts});
   REQUIRE(k.ok());
   auto sink = (*k)->sink();
   REQUIRE_FALSE(sink.ok());
   CHECK(sink.status().message().find("clinic.sealing_public_key") != std::string::npos);
-  auto bad = KioskOutbox::open({dir.path() / "d", "AAAA", dicts});
+  auto bad = KioskOutbox::open({"site-7", dir.path() / "d", "AAAA", dicts});
   CHECK(bad.status().message().find("clinic.sealing_public_key") != std::string::npos);
 }

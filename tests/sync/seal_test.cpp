@@ -22,30 +22,76 @@ Dictionaries shipped_dicts() {
 }
 }  // namespace
 
-TEST_CASE("a sealed payload opens with the clinic key and with nothing else") {
+SealBinding binding(RecordKind kind = RecordKind::questionnaire_response) {
+  SealBinding b;
+  b.kiosk_id = "kiosk-a";
+  b.id = *RecordId::parse("019b76da-a800-7000-8000-000000000001");
+  b.kind = kind;
+  b.priority = default_priority(kind);
+  return b;
+}
+
+TEST_CASE("a sealed payload opens with the clinic key and its own record's identity, and with nothing else") {
   testing::init_crypto();
   Dictionaries dicts = shipped_dicts();
   SealingKeyPair clinic = generate_sealing_keys(), other = generate_sealing_keys();
   std::string text = R"({"q":"x","a":[1,2,3]})";
-  auto sealed = seal_payload(RecordKind::questionnaire_response, as_bytes(text), dicts, clinic.pk);
+  SealBinding bind = binding();
+  auto sealed = seal_payload(as_bytes(text), bind, dicts, clinic.pk);
   REQUIRE(sealed.ok());
   CHECK(sealed->dict_id == dicts.id_for(RecordKind::questionnaire_response));
-  CHECK(sealed->sealed.size() >= crypto_box_SEALBYTES);
+  bind.dict_id = sealed->dict_id;
+  auto compressed = dicts.compress(RecordKind::questionnaire_response, as_bytes(text));
+  // Zero bytes more than libsodium's sealed box: 32-byte ephemeral key + 16-byte tag.
+  CHECK(sealed->sealed.size() == compressed->bytes.size() + crypto_box_SEALBYTES);
 
-  auto opened = open_sealed(sealed->sealed, sealed->dict_id, clinic, dicts);
+  auto opened = open_sealed(sealed->sealed, SealScheme::bound, bind, clinic, dicts);
   REQUIRE(opened.ok());
   CHECK(opened->view() == text);
+  CHECK(open_sealed(sealed->sealed, SealScheme::bound, bind, other, dicts).status().code() == Errc::unauthorized);
+  // A bound seal is not a sealed box.
+  CHECK(open_sealed(sealed->sealed, SealScheme::box_seal, bind, clinic, dicts).status().code() == Errc::unauthorized);
 
-  auto wrong = open_sealed(sealed->sealed, sealed->dict_id, other, dicts);
-  CHECK(wrong.status().code() == Errc::unauthorized);
+  // Moved to another record, kiosk, kind, priority or dictionary: it does not open.
+  std::vector<SealBinding> moved(5, bind);
+  moved[0].id = *RecordId::parse("019b76da-a800-7000-8000-000000000002");
+  moved[1].kiosk_id = "kiosk-b";
+  moved[2].kind = RecordKind::audit;
+  moved[3].priority = Priority::crisis;
+  moved[4].dict_id = bind.dict_id + 1;
+  for (const auto& m : moved) {
+    CHECK(open_sealed(sealed->sealed, SealScheme::bound, m, clinic, dicts).status().code() == Errc::unauthorized);
+  }
 
   Bytes flipped = sealed->sealed;
   flipped.back() ^= 1;
-  CHECK(open_sealed(flipped, sealed->dict_id, clinic, dicts).status().code() == Errc::unauthorized);
-  CHECK(open_sealed(Bytes(10), 0, clinic, dicts).status().code() == Errc::corrupt);
+  CHECK(open_sealed(flipped, SealScheme::bound, bind, clinic, dicts).status().code() == Errc::unauthorized);
+  flipped = sealed->sealed;
+  flipped[0] ^= 1;  // the ephemeral key
+  CHECK(open_sealed(flipped, SealScheme::bound, bind, clinic, dicts).status().code() == Errc::unauthorized);
+  CHECK(open_sealed(Bytes(10), SealScheme::bound, bind, clinic, dicts).status().code() == Errc::corrupt);
   // The same plaintext seals differently every time (ephemeral keys).
-  auto again = seal_payload(RecordKind::questionnaire_response, as_bytes(text), dicts, clinic.pk);
+  auto again = seal_payload(as_bytes(text), bind, dicts, clinic.pk);
   CHECK(again->sealed != sealed->sealed);
+}
+
+TEST_CASE("the associated data is the byte string design.md gives") {
+  SealBinding b = binding(RecordKind::audit);
+  const Bytes ad = seal_associated_data(b);
+  const Bytes expected = {'O', 'P', 'S', '2', 7, 'k', 'i', 'o', 's', 'k', '-', 'a', 0x01, 0x9b, 0x76, 0xda, 0xa8,
+                          0x00, 0x70, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 5, 3, 0};
+  CHECK(ad == expected);
+}
+
+TEST_CASE("legacy sealed boxes (bundle v1) still open") {
+  testing::init_crypto();
+  Dictionaries dicts = shipped_dicts();
+  SealingKeyPair clinic = generate_sealing_keys();
+  std::string text = "legacy";
+  auto sealed = seal_payload_v1(RecordKind::audit, as_bytes(text), dicts, clinic.pk);
+  REQUIRE(sealed.ok());
+  SealBinding any = binding(RecordKind::audit);
+  CHECK(open_sealed(sealed->sealed, SealScheme::box_seal, any, clinic, dicts)->view() == text);
 }
 
 TEST_CASE("dictionaries: shipped ones load, ids travel, unknown ids and bad frames are errors") {
@@ -101,8 +147,10 @@ TEST_CASE("privacy: no key on an enrolled kiosk opens a sealed record") {
 
   std::string text = "MARKER-payload";
   Dictionaries dicts = shipped_dicts();
-  auto sealed = seal_payload(RecordKind::questionnaire_response, as_bytes(text), dicts, *clinic_seal_pk);
+  SealBinding bind = binding();
+  auto sealed = seal_payload(as_bytes(text), bind, dicts, *clinic_seal_pk);
   REQUIRE(sealed.ok());
+  bind.dict_id = sealed->dict_id;
 
   // Every 32-byte secret a kiosk holds or can derive, tried as the X25519
   // secret key with the clinic's public key.
@@ -118,9 +166,9 @@ TEST_CASE("privacy: no key on an enrolled kiosk opens a sealed record") {
   candidates.push_back(clinic_sign_pk->bytes);
   for (const auto& sk : candidates) {
     SealingKeyPair guess{*clinic_seal_pk, SealingSecretKey{sk}};
-    CHECK(open_sealed(sealed->sealed, sealed->dict_id, guess, dicts).status().code() == Errc::unauthorized);
+    CHECK(open_sealed(sealed->sealed, SealScheme::bound, bind, guess, dicts).status().code() == Errc::unauthorized);
   }
   // ...while the clinic's secret, which never leaves the clinic, does.
   SealingKeyPair real{*clinic_seal_pk, *clinic_seal_sk};
-  CHECK(open_sealed(sealed->sealed, sealed->dict_id, real, dicts)->view() == text);
+  CHECK(open_sealed(sealed->sealed, SealScheme::bound, bind, real, dicts)->view() == text);
 }

@@ -1,7 +1,11 @@
 #include "sync/sync_loop.h"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <map>
 
 #include <filesystem>
 
@@ -26,6 +30,7 @@ struct Kiosk {
   ManualTrafficGate gate;
   FakeTransport transport;
   SigningKeyPair keys;
+  SigningKeyPair clinic = generate_signing_keys();
   std::unique_ptr<SqliteOutbox> outbox;
   std::unique_ptr<SyncLoop> loop;
 
@@ -40,6 +45,7 @@ struct Kiosk {
     o.kiosk_key = keys.sk;
     o.sizes = {bundle_max, 256, 2};
     o.backoff = {Clock::Duration{1000}, Clock::Duration{60'000}, 0.5};
+    o.clinic_signing_key = clinic.pk;
     loop = std::make_unique<SyncLoop>(*outbox, transport, clock, boot, gate, o);
   }
 
@@ -63,9 +69,47 @@ struct Kiosk {
     return std::move(b.value());
   }
 
+  // The clinic's receipt at the destination: every bundle seen so far
+  // ingested except `missing`, and `rejected` by name. The chain is computed
+  // here from the bytes, independently of the outbox.
+  void clinic_receipt(const std::vector<std::uint64_t>& missing = {}, const std::vector<std::string>& rejected = {},
+                      const SigningSecretKey* key = nullptr, std::uint64_t claim_through = 0) {
+    std::map<std::uint64_t, Bytes> by_seq;
+    for (const auto& [path, bytes] : transport.files) {
+      if (!path.starts_with("inbox/")) continue;
+      auto b = parse_bundle(bytes);
+      REQUIRE(b.ok());
+      by_seq[b->header.seq] = bytes;
+    }
+    ReceiptOutbox o;
+    o.generation = outbox->generation();
+    for (const auto& [seq, bytes] : by_seq) {
+      if (std::find(missing.begin(), missing.end(), seq) != missing.end()) continue;
+      const auto d = bundle_digest(bytes);
+      if (seq == o.through + 1 && o.also.empty()) {
+        o.through = seq;
+        std::array<std::uint8_t, 32> next{};
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, nullptr, 0, next.size());
+        crypto_generichash_update(&st, reinterpret_cast<const std::uint8_t*>("OPC1"), 4);
+        crypto_generichash_update(&st, o.chain.data(), o.chain.size());
+        crypto_generichash_update(&st, d.data(), d.size());
+        crypto_generichash_final(&st, next.data(), next.size());
+        o.chain = next;
+      } else {
+        o.also.push_back({seq, d});
+      }
+    }
+    if (claim_through) o.through = claim_through;
+    for (const auto& n : rejected) o.rejected.push_back({n, "tampered: test"});
+    Receipt r{"kiosk-a", clock.wall_ms(), {o}};
+    transport.files[receipt_path("kiosk-a")] = encode_receipt(r, key ? *key : clinic.sk);
+  }
+
   std::size_t records_at_destination() {
     std::size_t n = 0;
     for (const auto& [path, bytes] : transport.files) {
+      if (!path.starts_with("inbox/")) continue;
       auto b = parse_bundle(bytes);
       REQUIRE(b.ok());
       n += b->records.size();
@@ -87,7 +131,11 @@ TEST_CASE("a pass drains the outbox into size-limited bundles named by kiosk and
   CHECK(r->bundles_sent == k.transport.files.size());
   CHECK(k.transport.files.size() > 1);
   CHECK(k.records_at_destination() == 100);
-  CHECK(k.transport.calls[0].path == "inbox/kiosk-a/kiosk-a-0000000001.opb");
+  const std::string gen = generation_hex(k.outbox->generation());
+  CHECK(k.transport.calls[0].path.starts_with("inbox/kiosk-a/kiosk-a-" + gen + "-0000000001-"));
+  Bundle first = k.bundle_at(0);
+  CHECK(k.transport.calls[0].path ==
+        "inbox/kiosk-a/" + bundle_file_name(first.header, k.transport.files.at(k.transport.calls[0].path)));
   for (const auto& c : k.transport.calls) {
     CHECK(c.bytes <= 4096);
     CHECK(c.mode == PutMode::create_only);
@@ -278,15 +326,28 @@ TEST_CASE("the video flag file pauses bulk while fresh") {
 TEST_CASE("heartbeats are signed and carry no more than status") {
   REQUIRE(crypto_init());
   auto keys = generate_signing_keys();
-  Heartbeat hb{"kiosk-a", "0.1.0", 1'767'225'600'000, 7, 1'767'225'000'000, 123456789, "network: reset"};
+  Heartbeat hb;
+  hb.kiosk_id = "kiosk-a";
+  hb.version = "0.1.0";
+  hb.clock_ms = 1'767'225'600'000;
+  hb.queue_depth = 7;
+  hb.oldest_queued_ms = 1'767'225'000'000;
+  hb.disk_free_bytes = 123456789;
+  hb.last_error = "network: reset";
+  hb.generation = "0123456789abcdef";
+  hb.seq = 42;
+  hb.unconfirmed = 3;
   Bytes wire = encode_heartbeat(hb, keys.sk);
-  CHECK(wire.size() < 600);
+  CHECK(wire.size() < 700);
   auto back = verify_heartbeat(wire, keys.pk);
   REQUIRE_MESSAGE(back.ok(), back.status().to_string());
   CHECK(back->kiosk_id == "kiosk-a");
   CHECK(back->queue_depth == 7);
   CHECK(back->oldest_queued_ms == std::optional<std::int64_t>(1'767'225'000'000));
   CHECK(back->last_error == "network: reset");
+  CHECK(back->generation == "0123456789abcdef");
+  CHECK(back->seq == 42);
+  CHECK(back->unconfirmed == 3);
 
   auto other = generate_signing_keys();
   auto wrong = verify_heartbeat(wire, other.pk);
@@ -301,4 +362,191 @@ TEST_CASE("heartbeats are signed and carry no more than status") {
   const std::string junk = "{\"body\":3}";
   auto bad = parse_heartbeat(Bytes(junk.begin(), junk.end()));
   CHECK(bad.status().code() == Errc::corrupt);
+}
+
+TEST_CASE("accepted by the drop box is not delivered: only a clinic receipt confirms, and then records may go") {
+  Kiosk k;
+  for (int i = 0; i < 30; ++i) k.add(RecordKind::questionnaire_response);
+  auto r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  CHECK(r->drained);
+  auto st = k.outbox->stats();
+  CHECK(st->accepted == 30);
+  CHECK(st->confirmed == 0);
+  CHECK(k.outbox->prune(k.clock.wall_ms() + 1'000'000'000, 0).value() == 0);
+
+  k.clinic_receipt();
+  r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  REQUIRE(r->receipt.has_value());
+  CHECK(r->receipt->confirmed_records == 30);
+  CHECK(r->receipt->problems.empty());
+  st = k.outbox->stats();
+  CHECK(st->accepted == 0);
+  CHECK(st->confirmed == 30);
+  CHECK(k.outbox->prune(k.clock.wall_ms() + 1'000'000'000, 0).value() == 30);
+}
+
+TEST_CASE("a receipt not signed by the clinic, or for another kiosk, confirms nothing and is reported") {
+  Kiosk k;
+  for (int i = 0; i < 5; ++i) k.add(RecordKind::questionnaire_response);
+  REQUIRE(k.loop->run_pass().ok());
+  SigningKeyPair forger = generate_signing_keys();
+  k.clinic_receipt({}, {}, &forger.sk);
+  auto r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->receipt.has_value());
+  CHECK(r->receipt_error.find("signature") != std::string::npos);
+  CHECK(k.outbox->stats()->confirmed == 0);
+
+  Receipt other{"kiosk-b", 0, {}};
+  k.transport.files[receipt_path("kiosk-a")] = encode_receipt(other, k.clinic.sk);
+  r = k.loop->run_pass();
+  CHECK(r->receipt_error.find("kiosk-b") != std::string::npos);
+
+  // A receipt that claims more than this outbox made, or other bundles under
+  // the same numbers (a chain that does not match), confirms nothing.
+  k.clinic_receipt({}, {}, nullptr, 7);
+  r = k.loop->run_pass();
+  REQUIRE(r->receipt.has_value());
+  CHECK(r->receipt->confirmed_bundles == 0);
+  REQUIRE(r->receipt->problems.size() == 1);
+  CHECK(r->receipt->problems[0].find("made only") != std::string::npos);
+  Receipt forged{"kiosk-a", 0, {ReceiptOutbox{k.outbox->generation(), 1, BundleChain{}, {}, {}}}};
+  k.transport.files[receipt_path("kiosk-a")] = encode_receipt(forged, k.clinic.sk);
+  r = k.loop->run_pass();
+  REQUIRE(r->receipt.has_value());
+  CHECK(r->receipt->confirmed_bundles == 0);
+  CHECK(r->receipt->problems.at(0).find("not the bundles this kiosk made") != std::string::npos);
+  CHECK(k.outbox->stats()->confirmed == 0);
+}
+
+TEST_CASE("a bundle the clinic rejected is re-sent as a new bundle, then held after three rejections") {
+  Kiosk k;
+  RecordId id = k.add(RecordKind::questionnaire_response);
+  for (int round = 1; round <= kMaxRejections; ++round) {
+    auto r = k.loop->run_pass();
+    REQUIRE(r.ok());
+    // Reject every bundle seen so far, by name.
+    std::vector<std::string> names;
+    for (const auto& [path, bytes] : k.transport.files) {
+      if (path.starts_with("inbox/")) names.push_back(std::filesystem::path(path).filename().string());
+    }
+    CHECK(names.size() == static_cast<std::size_t>(round));
+    std::vector<std::uint64_t> all;
+    for (std::uint64_t s = 1; s <= names.size(); ++s) all.push_back(s);
+    k.clinic_receipt(all, names);
+    r = k.loop->run_pass();
+    REQUIRE(r.ok());
+    REQUIRE(r->receipt.has_value());
+    CHECK(r->receipt->rejected_bundles == 1);
+    auto st = k.outbox->stats();
+    CHECK(st->rejected_bundles == static_cast<std::uint64_t>(round));
+    REQUIRE(st->last_rejection.has_value());
+    CHECK(st->last_rejection->reason == "tampered: test");
+    if (round < kMaxRejections) {
+      // Re-queued and, in the same pass, uploaded again under a new name.
+      CHECK(k.outbox->state_of(id).value() == RecordState::accepted);
+    } else {
+      CHECK(k.outbox->state_of(id).value() == RecordState::held);
+      CHECK(st->held == 1);
+    }
+  }
+  // Every copy the clinic saw carried the same record id.
+  for (const auto& [path, bytes] : k.transport.files) {
+    if (!path.starts_with("inbox/")) continue;
+    auto b = parse_bundle(bytes);
+    REQUIRE(b.ok());
+    CHECK(b->records.at(0).id == id);
+  }
+}
+
+TEST_CASE("a bundle the drop box accepted but the clinic never got is uploaded again") {
+  Kiosk k(600);
+  for (int i = 0; i < 9; ++i) k.add(RecordKind::questionnaire_response);
+  REQUIRE(k.loop->run_pass().ok());
+  REQUIRE(k.transport.files.size() >= 3);
+  // The drop box lost bundle 2: the clinic has 1 and 3 onwards.
+  std::string lost;
+  for (const auto& [path, bytes] : k.transport.files) {
+    if (parse_bundle(bytes)->header.seq == 2) lost = path;
+  }
+  k.clinic_receipt({2});
+  k.transport.files.erase(lost);
+  const std::size_t before = k.transport.calls.size();
+  auto r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  REQUIRE(r->receipt.has_value());
+  CHECK(r->receipt->resend_bundles == 1);
+  CHECK(r->bundles_sent == 1);
+  REQUIRE(k.transport.calls.size() == before + 1);
+  CHECK(k.transport.calls.back().path == lost);
+  k.clinic_receipt();
+  r = k.loop->run_pass();
+  CHECK(k.outbox->stats()->accepted == 0);
+  CHECK(k.outbox->stats()->confirmed == 9);
+}
+
+TEST_CASE("after an outbox reset the new bundles never collide with the old names, and old receipts do not apply") {
+  Kiosk k;
+  k.add(RecordKind::questionnaire_response);
+  REQUIRE(k.loop->run_pass().ok());
+  k.clinic_receipt();
+  const Bytes old_receipt = k.transport.files.at(receipt_path("kiosk-a"));
+  const auto old_names = k.transport.files.size();
+  // The data folder is wiped: a new outbox, same key and config.
+  k.loop.reset();
+  k.outbox.reset();
+  std::filesystem::remove_all(k.dir.path() / "outbox.db");
+  std::filesystem::remove(k.dir.path() / "outbox.db-wal");
+  std::filesystem::remove(k.dir.path() / "outbox.db-shm");
+  auto ob = SqliteOutbox::open(k.dir.path() / "outbox.db");
+  REQUIRE(ob.ok());
+  k.outbox = std::move(ob.value());
+  SyncOptions o;
+  o.kiosk_id = "kiosk-a";
+  o.kiosk_key = k.keys.sk;
+  o.clinic_signing_key = k.clinic.pk;
+  k.loop = std::make_unique<SyncLoop>(*k.outbox, k.transport, k.clock, k.boot, k.gate, o);
+  k.add(RecordKind::questionnaire_response);
+  k.add(RecordKind::questionnaire_response);
+  auto r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  CHECK(r->bundles_sent == 1);  // created, not "already there"
+  CHECK(r->bundles_known == 0);
+  CHECK(k.transport.files.size() == old_names + 1);
+  CHECK(k.transport.files.at(receipt_path("kiosk-a")) == old_receipt);
+  const bool confirmed_any = r->receipt.has_value() && r->receipt->confirmed_records > 0;
+  CHECK_FALSE(confirmed_any);
+  CHECK(k.outbox->stats()->accepted == 2);
+}
+
+TEST_CASE("a junk object planted under a bundle's name is caught by the receipt, and the records still arrive") {
+  Kiosk k;
+  RecordId id = k.add(RecordKind::questionnaire_response);
+  // Someone who learned the next name plants junk there first: the PUT
+  // answers "exists" and the bundle counts as accepted...
+  k.transport.on_put = [&](std::string_view p, std::span<const std::uint8_t> body, PutMode m) -> PutStatus {
+    if (p.starts_with("inbox/") && k.transport.files.empty()) {
+      k.transport.files[std::string(p)] = Bytes{'j', 'u', 'n', 'k'};
+    }
+    return k.transport.store(p, body, m);
+  };
+  auto r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  CHECK(r->bundles_known == 1);
+  const std::string junk_path = k.transport.calls.at(0).path;
+  // ...but the clinic rejects what it found under that name, and says so.
+  Receipt receipt{"kiosk-a", 0, {ReceiptOutbox{k.outbox->generation(), 0, BundleChain{}, {}, {}}}};
+  receipt.outboxes[0].rejected.push_back({std::filesystem::path(junk_path).filename().string(), "corrupt: not a bundle"});
+  k.transport.files[receipt_path("kiosk-a")] = encode_receipt(receipt, k.clinic.sk);
+  r = k.loop->run_pass();
+  REQUIRE(r.ok());
+  CHECK(r->bundles_sent == 1);
+  // The record went again in a bundle of another name, intact.
+  const std::string again = k.transport.calls.back().path;
+  CHECK(again != junk_path);
+  auto b = parse_and_verify_bundle(k.transport.files.at(again), k.keys.pk);
+  REQUIRE(b.ok());
+  CHECK(b->records.at(0).id == id);
 }
