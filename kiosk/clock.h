@@ -1,13 +1,14 @@
 // Clock: the only way core code learns the time, so tests never sleep.
 //
 // monotonic() drives timeouts (idle wipe, backoff); wall() stamps records and
-// may be wrong or jump (docs/design.md, "Clocks"). FakeClock is advanced by
+// may be wrong or jump (docs/design.md, "Records"). FakeClock is advanced by
 // hand in tests. Implementations must be safe to call from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 
 namespace outpost {
 
@@ -26,10 +27,12 @@ class SystemClock final : public Clock {
   Duration monotonic() const override {
     return std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch());
   }
+  // From clock_gettime, not std::chrono::system_clock: that one counts int64
+  // nanoseconds and wraps past 2262, and a kiosk clock may be that wrong.
   std::int64_t wall_ms() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
   }
 };
 

@@ -44,8 +44,9 @@ expect "nothing in kiosk B's inbox" 0 "$(find "$DROPBOX_DATA" -path '*kiosk-b*' 
 # Both kiosks deliver properly now.
 "$BIN/outpost-syncd" --once --config "$conf_a" > /dev/null
 "$BIN/outpost-syncd" --once --config "$conf_b" > /dev/null
-a1=$DROPBOX_DATA/inbox/kiosk-a/kiosk-a-0000000001.opb
-expect "kiosk A's bundle" 1 "$(ls "$a1" | wc -l)"
+a1=$(find "$DROPBOX_DATA/inbox/kiosk-a" -name 'kiosk-a-*-0000000001-*.opb')
+expect "kiosk A's bundle" 1 "$(printf '%s\n' "$a1" | grep -c .)"
+a1_name=$(basename "$a1")
 
 # 3. Ingest rejections, from a folder laid out like the drop box.
 bad=$DROPBOX_DIR/bad
@@ -60,9 +61,9 @@ sed -i "s|^\[kiosk\]|[kiosk]\ndata_dir = \"$DROPBOX_DIR/kiosk-x/data\"|" "$DROPB
 "$BIN/outpostctl" --config "$DROPBOX_DIR/kiosk-x/outpost.toml" assess submit \
   --questionnaire "$DROPBOX_SRC/config/questionnaires/phq-9.json" --answers "$DROPBOX_DIR/responses/r-0.json" > /dev/null
 "$BIN/outpost-syncd" --once --config "$DROPBOX_DIR/kiosk-x/outpost.toml" > /dev/null
-cp "$DROPBOX_DIR/x-out/inbox/kiosk-x/kiosk-x-0000000001.opb" "$bad/inbox/kiosk-x/"
+cp "$DROPBOX_DIR"/x-out/inbox/kiosk-x/kiosk-x-*-0000000001-*.opb "$bad/inbox/kiosk-x/"
 # Tampered: one byte of kiosk A's bundle flipped in the middle.
-python3 - "$a1" "$bad/inbox/kiosk-a/kiosk-a-0000000001.opb" <<'PY'
+python3 - "$a1" "$bad/inbox/kiosk-a/$a1_name" <<'PY'
 import sys
 b = bytearray(open(sys.argv[1], "rb").read())
 b[len(b) // 2] ^= 0x01
@@ -71,16 +72,16 @@ PY
 # Replayed: kiosk A's bundle re-presented under another sequence number and
 # in kiosk B's folder.
 cp "$a1" "$bad/inbox/kiosk-a/kiosk-a-0000000099.opb"
-cp "$a1" "$bad/inbox/kiosk-b/kiosk-a-0000000001.opb"
+cp "$a1" "$bad/inbox/kiosk-b/$a1_name"
 
 rc=0
 "$BIN/outpost-clinic" ingest --clinic "$CLINIC_DIR" --from "$bad" --db "$CLINIC_DB" > "$DROPBOX_DIR/ingest.out" || rc=$?
 expect "ingest exit with rejections" 2 "$rc"
 expect "counts" "new 0, duplicate 0, rejected 4" "$(tail -1 "$DROPBOX_DIR/ingest.out" | cut -d' ' -f1-6)"
-contains "unknown key" "kiosk-x-0000000001.opb: unknown kiosk 'kiosk-x'" "$DROPBOX_DIR/ingest.out"
-contains "tampered" "inbox/kiosk-a/kiosk-a-0000000001.opb: .*\(tampered\|corrupt\)" "$DROPBOX_DIR/ingest.out"
+contains "unknown key" "kiosk-x-[0-9a-f]*-0000000001-[0-9a-f]*.opb: unknown kiosk 'kiosk-x'" "$DROPBOX_DIR/ingest.out"
+contains "tampered" "inbox/kiosk-a/$a1_name: .*\(tampered\|corrupt\)" "$DROPBOX_DIR/ingest.out"
 contains "replayed under another name" "kiosk-a-0000000099.opb: replayed" "$DROPBOX_DIR/ingest.out"
-contains "replayed into another folder" "inbox/kiosk-b/kiosk-a-0000000001.opb: replayed" "$DROPBOX_DIR/ingest.out"
+contains "replayed into another folder" "inbox/kiosk-b/$a1_name: replayed" "$DROPBOX_DIR/ingest.out"
 "$BIN/outpost-clinic" export --db "$CLINIC_DB" --format csv --out "$DROPBOX_DIR/after-bad.csv"
 expect "nothing imported from rejected bundles" 1 "$(wc -l < "$DROPBOX_DIR/after-bad.csv")"
 
