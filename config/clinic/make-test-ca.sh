@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Makes a throw-away CA for the reference drop box (docs/design.md, "Clinic
 # server layout"): a CA, a server certificate for 127.0.0.1/localhost and
-# one client certificate per kiosk id (CN = kiosk id). For tests and demos
-# only; a real clinic issues these from its own CA.
+# one client certificate per kiosk id. For tests and demos only; a real
+# clinic issues these from its own CA.
 #
 # Usage: make-test-ca.sh OUT_DIR KIOSK_ID...
 # Writes: ca.crt ca.key server.crt server.key server.pub.der
 #         KIOSK_ID.crt KIOSK_ID.key for every kiosk id.
+#
+# A kiosk certificate's subject is exactly "CN=<kiosk id>", nothing else:
+# nginx.conf.in accepts only that (see its map on $ssl_client_s_dn).
 set -euo pipefail
 
 if (($# < 1)); then
@@ -14,6 +17,12 @@ if (($# < 1)); then
   exit 2
 fi
 out=$1; shift
+for kiosk in "$@"; do  # the kiosk id grammar of docs/design.md, "Bundles"
+  if [[ ! $kiosk =~ ^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$ ]]; then
+    echo "make-test-ca.sh: kiosk id '$kiosk' must be 1-64 of A-Z a-z 0-9 . _ - and not start with '.'" >&2
+    exit 2
+  fi
+done
 mkdir -p "$out"
 cd "$out"
 
@@ -51,11 +60,7 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth
 X
 for kiosk in "$@"; do
-  if [[ ! $kiosk =~ ^[A-Za-z0-9._-]+$ ]]; then
-    echo "make-test-ca.sh: kiosk id '$kiosk' may only use A-Z a-z 0-9 . _ -" >&2
-    exit 2
-  fi
-  issue "$kiosk" "/O=Outpost test/CN=$kiosk" client.ext
+  issue "$kiosk" "/CN=$kiosk" client.ext
 done
 rm -f server.ext client.ext ca.srl
 chmod 600 ca.key

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The reference drop box enforces its rules (docs/design.md, "Clinic server
 # layout"): a kiosk may create files only under its own inbox and status
-# path, never overwrite a bundle, never read or list; clients without a
-# certificate from the kiosk CA are refused.
+# path, never overwrite a bundle, never read or list; only a certificate
+# from the kiosk CA whose subject is exactly CN=<kiosk id> counts.
 set -euo pipefail
 source "$(dirname "$0")/dropbox.sh"
 source "$(dirname "$0")/expect.sh"
@@ -10,11 +10,23 @@ trap dropbox_stop EXIT
 dropbox_start kiosk-a kiosk-b
 
 c=$DROPBOX_CERTS
-put() {  # kiosk, path, body -> prints the HTTP status (000 when refused in TLS)
+cred() {  # a kiosk id in $c, or a path without .crt/.key
+  if [[ $1 == */* ]]; then echo "$1"; else echo "$c/$1"; fi
+}
+put() {  # who, path, body -> prints the HTTP status (000 when refused in TLS); chunked
+  local k
+  k=$(cred "$1")
   printf '%s' "$3" | curl -s -o /dev/null -w '%{http_code}' --cacert "$c/ca.crt" \
-    --cert "$c/$1.crt" --key "$c/$1.key" -T - "$DROPBOX_URL$2" || true
+    --cert "$k.crt" --key "$k.key" -T - "$DROPBOX_URL$2" || true
+}
+get() {  # who, method, path, [curl options...] -> status
+  local k
+  k=$(cred "$1")
+  curl -s -o /dev/null -w '%{http_code}' -X "$2" --cacert "$c/ca.crt" \
+    --cert "$k.crt" --key "$k.key" "${@:4}" "$DROPBOX_URL$3" || true
 }
 
+# --- Inbox and status -------------------------------------------------------
 expect "own inbox, new bundle" 201 "$(put kiosk-a /inbox/kiosk-a/b-0001.opb one)"
 expect "bundle landed" one "$(cat "$DROPBOX_DATA/inbox/kiosk-a/b-0001.opb")"
 expect "same name again" 409 "$(put kiosk-a /inbox/kiosk-a/b-0001.opb other)"
@@ -28,17 +40,55 @@ expect "status content" '{"v":2}' "$(cat "$DROPBOX_DATA/status/kiosk-a.json")"
 expect "path outside inbox" 403 "$(put kiosk-a /kiosk-a/x y)"
 expect "dot-dot escape" 403 "$(put kiosk-a /inbox/kiosk-a/..%2fkiosk-b%2fz y)"
 
-get() {  # kiosk, method, path
-  curl -s -o /dev/null -w '%{http_code}' -X "$2" --cacert "$c/ca.crt" \
-    --cert "$c/$1.crt" --key "$c/$1.key" "$DROPBOX_URL$3" || true
-}
 expect "GET own bundle" 403 "$(get kiosk-a GET /inbox/kiosk-a/b-0001.opb)"
 expect "list own inbox" 403 "$(get kiosk-a GET /inbox/kiosk-a/)"
 expect "PROPFIND" 403 "$(get kiosk-a PROPFIND /inbox/kiosk-a/)"
 expect "DELETE own bundle" 403 "$(get kiosk-a DELETE /inbox/kiosk-a/b-0001.opb)"
+expect "MOVE own bundle" 403 "$(get kiosk-a MOVE /inbox/kiosk-a/b-0001.opb \
+  -H "Destination: $DROPBOX_URL/inbox/kiosk-a/b-0009.opb")"
 expect "GET status" 403 "$(get kiosk-a GET /status/kiosk-a.json)"
 expect "bundle still there" one "$(cat "$DROPBOX_DATA/inbox/kiosk-a/b-0001.opb")"
 
+# --- Exact certificate subject --------------------------------------------------
+# Certificates from the kiosk CA whose subject merely contains CN=kiosk-b
+# (nginx's RFC 2253 rendering in the comments) must not act as kiosk-b.
+spoof=$DROPBOX_DIR/spoof
+mkdir -p "$spoof"
+cat > "$spoof/client.ext" <<'X'
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth
+X
+issue() {  # name, subject, [openssl req options...]: spoof/NAME.{crt,key} from the kiosk CA
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$spoof/$1.key" -out "$spoof/$1.csr" -subj "$2" "${@:3}" 2>/dev/null
+  openssl x509 -req -in "$spoof/$1.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" \
+    -CAserial "$spoof/ca.srl" -CAcreateserial -days 1 -extfile "$spoof/client.ext" \
+    -out "$spoof/$1.crt" 2>/dev/null
+}
+issue genuine "/CN=kiosk-b"                        # CN=kiosk-b (the control)
+issue trail "/CN=kiosk-a/O=x,CN=kiosk-b"           # O=x\,CN=kiosk-b,CN=kiosk-a
+issue lead "/O=x,CN=kiosk-b/CN=kiosk-a"            # CN=kiosk-a,O=x\,CN=kiosk-b
+issue comma "/CN=kiosk-a\,CN=kiosk-b"              # CN=kiosk-a\,CN=kiosk-b
+issue plus "/CN=kiosk-b+O=x" -multivalue-rdn       # CN=kiosk-b+O=x
+issue plus2 "/CN=kiosk-a+CN=kiosk-b" -multivalue-rdn  # CN=kiosk-b+CN=kiosk-a
+issue twice "/CN=kiosk-b/CN=kiosk-b"               # CN=kiosk-b,CN=kiosk-b
+issue org "/O=Outpost test/CN=kiosk-b"             # CN=kiosk-b,O=Outpost test
+issue org2 "/CN=kiosk-b/O=Outpost test"            # O=Outpost test,CN=kiosk-b
+issue newline $'/CN=kiosk-b\n'                     # CN=kiosk-b\0A
+issue serial "/serialNumber=CN=kiosk-b"            # serialNumber=CN=kiosk-b
+for s in trail lead comma plus plus2 twice org org2 newline serial; do
+  expect "spoofed subject '$s': kiosk-b's inbox" 403 \
+    "$(put "$spoof/$s" "/inbox/kiosk-b/kiosk-b-$s.opb" x)"
+  expect "spoofed subject '$s': kiosk-b's status" 403 "$(put "$spoof/$s" /status/kiosk-b.json x)"
+done
+expect "spoofed subjects wrote nothing" "" "$(ls "$DROPBOX_DATA/inbox/kiosk-b" 2>/dev/null)"
+expect "genuine CN=kiosk-b from the test's issuer" 201 \
+  "$(put "$spoof/genuine" /inbox/kiosk-b/kiosk-b-0000000001.opb b1)"
+expect "real kiosk-b certificate, inbox" 201 "$(put kiosk-b /inbox/kiosk-b/kiosk-b-0000000002.opb b2)"
+expect "real kiosk-b certificate, status" 201 "$(put kiosk-b /status/kiosk-b.json '{"v":1}')"
+
+# --- Certificates from elsewhere -----------------------------------------------------
 # No client certificate: nginx answers 400 and writes nothing.
 code=$(printf x | curl -s -o /dev/null -w '%{http_code}' --cacert "$c/ca.crt" -T - \
   "$DROPBOX_URL/inbox/kiosk-a/b-0003.opb" || true)
