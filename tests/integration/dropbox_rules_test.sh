@@ -2,7 +2,8 @@
 # The reference drop box enforces its rules (docs/design.md, "Clinic server
 # layout"): a kiosk may create files only under its own inbox and status
 # path, never overwrite a bundle, never read or list; only a certificate
-# from the kiosk CA whose subject is exactly CN=<kiosk id> counts.
+# from the kiosk CA whose subject is exactly CN=<kiosk id> and which is not
+# revoked counts.
 set -euo pipefail
 source "$(dirname "$0")/dropbox.sh"
 source "$(dirname "$0")/expect.sh"
@@ -24,6 +25,16 @@ get() {  # who, method, path, [curl options...] -> status
   k=$(cred "$1")
   curl -s -o /dev/null -w '%{http_code}' -X "$2" --cacert "$c/ca.crt" \
     --cert "$k.crt" --key "$k.key" "${@:4}" "$DROPBOX_URL$3" || true
+}
+# Polls for a log line: nginx may write the access log after the client has
+# its answer.
+log_has() {  # regex, file
+  local i
+  for ((i = 0; i < 100; i++)); do
+    grep -q -- "$1" "$2" && return 0
+    sleep 0.05
+  done
+  return 1
 }
 
 # --- Inbox and status -------------------------------------------------------
@@ -107,6 +118,24 @@ rc=0
 printf x | curl -s -o /dev/null --cacert "$rogue/ca.crt" --cert "$c/kiosk-a.crt" \
   --key "$c/kiosk-a.key" -T - "$DROPBOX_URL/inbox/kiosk-a/b-0005.opb" || rc=$?
 expect "wrong server CA refused by client (curl: peer verification failed)" 60 "$rc"
-expect "inbox holds only the first bundle" b-0001.opb "$(ls "$DROPBOX_DATA/inbox/kiosk-a")"
+
+# --- Revocation ----------------------------------------------------------------------
+# Revoke kiosk-b, reload: its certificate is refused (400, reason in the
+# access log), kiosk-a still works.
+bash "$DROPBOX_SRC/config/clinic/make-test-ca.sh" --revoke "$c" kiosk-b
+check "nginx reloaded with the new CRL" dropbox_reload
+expect "revoked kiosk-b, inbox" 400 "$(put kiosk-b /inbox/kiosk-b/kiosk-b-0000000003.opb b3)"
+expect "revoked kiosk-b, status" 400 "$(put kiosk-b /status/kiosk-b.json '{"v":2}')"
+check "access log says certificate revoked" \
+  log_has 'kiosk="kiosk-b" verify="FAILED:certificate revoked"' "$DROPBOX_DIR/run/access.log"
+expect "revoked kiosk-b wrote nothing" "kiosk-b-0000000001.opb kiosk-b-0000000002.opb" \
+  "$(ls "$DROPBOX_DATA/inbox/kiosk-b" | tr '\n' ' ' | sed 's/ $//')"
+expect "kiosk-b status unchanged" '{"v":1}' "$(cat "$DROPBOX_DATA/status/kiosk-b.json")"
+expect "kiosk-a after the reload, inbox" 201 "$(put kiosk-a /inbox/kiosk-a/b-0006.opb six)"
+expect "kiosk-a after the reload, status" 204 "$(put kiosk-a /status/kiosk-a.json '{"v":4}')"
+
+want=$( (printf '%s\n' b-0001.opb b-0006.opb) | sort | md5sum)
+expect "kiosk-a's inbox holds exactly what was created" "$want" \
+  "$(ls "$DROPBOX_DATA/inbox/kiosk-a" | sort | md5sum)"
 
 finish dropbox_rules
