@@ -3,12 +3,12 @@
 # layout"): a kiosk may create files only under its own inbox and status
 # path, never overwrite a bundle, never read or list; only a certificate
 # from the kiosk CA whose subject is exactly CN=<kiosk id> and which is not
-# revoked counts.
+# revoked counts; bodies and request rates are capped per kiosk.
 set -euo pipefail
 source "$(dirname "$0")/dropbox.sh"
 source "$(dirname "$0")/expect.sh"
 trap dropbox_stop EXIT
-dropbox_start kiosk-a kiosk-b
+dropbox_start kiosk-a kiosk-b kiosk-c
 
 c=$DROPBOX_CERTS
 cred() {  # a kiosk id in $c, or a path without .crt/.key
@@ -19,6 +19,12 @@ put() {  # who, path, body -> prints the HTTP status (000 when refused in TLS); 
   k=$(cred "$1")
   printf '%s' "$3" | curl -s -o /dev/null -w '%{http_code}' --cacert "$c/ca.crt" \
     --cert "$k.crt" --key "$k.key" -T - "$DROPBOX_URL$2" || true
+}
+put_file() {  # who, path, file -> status; with Content-Length
+  local k
+  k=$(cred "$1")
+  curl -s -o /dev/null -w '%{http_code}' --cacert "$c/ca.crt" \
+    --cert "$k.crt" --key "$k.key" -T "$3" "$DROPBOX_URL$2" || true
 }
 get() {  # who, method, path, [curl options...] -> status
   local k
@@ -99,6 +105,53 @@ expect "genuine CN=kiosk-b from the test's issuer" 201 \
 expect "real kiosk-b certificate, inbox" 201 "$(put kiosk-b /inbox/kiosk-b/kiosk-b-0000000002.opb b2)"
 expect "real kiosk-b certificate, status" 201 "$(put kiosk-b /status/kiosk-b.json '{"v":1}')"
 
+# --- Body size --------------------------------------------------------------------
+# Status bodies are capped at 16 KiB, bundles at 16 MiB; 413 above, nothing
+# changed. Chunked (put) and with Content-Length (put_file).
+big=$DROPBOX_DIR/big
+head -c 16384 /dev/zero | tr '\0' ' ' > "$big"
+expect "status of 16 KiB" 204 "$(put_file kiosk-a /status/kiosk-a.json "$big")"
+printf '{"v":3}' > "$big.small"
+expect "status back to small" 204 "$(put_file kiosk-a /status/kiosk-a.json "$big.small")"
+head -c 16385 /dev/zero | tr '\0' ' ' > "$big"
+expect "status of 16 KiB + 1 (Content-Length)" 413 "$(put_file kiosk-a /status/kiosk-a.json "$big")"
+expect "status of 16 KiB + 1 (chunked)" 413 "$(put kiosk-a /status/kiosk-a.json "$(cat "$big")")"
+expect "status kept after 413" '{"v":3}' "$(cat "$DROPBOX_DATA/status/kiosk-a.json")"
+truncate -s 16M "$big"
+expect "bundle of 16 MiB" 201 "$(put_file kiosk-a /inbox/kiosk-a/big-1.opb "$big")"
+truncate -s $((16 * 1024 * 1024 + 1)) "$big"
+expect "bundle of 16 MiB + 1" 413 "$(put_file kiosk-a /inbox/kiosk-a/big-2.opb "$big")"
+check "no bundle left by 413" test ! -e "$DROPBOX_DATA/inbox/kiosk-a/big-2.opb"
+rm -f "$big" "$big.small" "$DROPBOX_DATA/inbox/kiosk-a/big-1.opb"
+
+# --- Request rate per kiosk --------------------------------------------------------
+# One request at a time is delayed, never refused: 130 back to back on one
+# connection (80 past the 50 that go unslowed, more than the burst) all land.
+printf x > "$DROPBOX_DIR/x"
+args=()
+for ((i = 1; i <= 130; i++)); do
+  args+=(-o /dev/null -T "$DROPBOX_DIR/x" "$DROPBOX_URL/inbox/kiosk-a/seq-$i.opb")
+done
+codes=$(curl -s -w '%{http_code}\n' --cacert "$c/ca.crt" \
+  --cert "$c/kiosk-a.crt" --key "$c/kiosk-a.key" "${args[@]}" | sort | uniq -c | tr -s ' ')
+expect "130 back-to-back PUTs on one connection" " 130 201" "$codes"
+# 200 requests in flight at once (more than the burst of 100) from kiosk-c:
+# the first 101 are served (some after a delay), most others get 429; kiosk-a,
+# asking once kiosk-c has had a 429, is not affected.
+python3 "$DROPBOX_SRC/tests/integration/burst.py" --url "$DROPBOX_URL" --ca "$c/ca.crt" \
+  --cert "$c/kiosk-c.crt" --key "$c/kiosk-c.key" --count 200 \
+  --path '/inbox/kiosk-c/kiosk-c-{i:010d}.opb' \
+  --bystander "$c/kiosk-a.crt" "$c/kiosk-a.key" /status/kiosk-a.json > "$DROPBOX_DIR/burst"
+created=$(grep -c '^burst 201$' "$DROPBOX_DIR/burst" || true)
+limited=$(grep -c '^burst 429$' "$DROPBOX_DIR/burst" || true)
+expect "burst: every answer is 201 or 429" 200 "$((created + limited))"
+check "burst: at least burst + 1 = 101 served (got $created)" test "$created" -ge 101
+check "burst: some answered 429 (got $limited)" test "$limited" -ge 1
+expect "burst: bundles on disk = 201s" "$created" "$(ls "$DROPBOX_DATA/inbox/kiosk-c" | wc -l)"
+expect "burst: another kiosk at the same moment" "bystander 204" "$(tail -1 "$DROPBOX_DIR/burst")"
+contains "burst: refusals logged" 'limiting requests, excess: .* by zone "kiosk_rate"' \
+  "$DROPBOX_DIR/run/error.log"
+
 # --- Certificates from elsewhere -----------------------------------------------------
 # No client certificate: nginx answers 400 and writes nothing.
 code=$(printf x | curl -s -o /dev/null -w '%{http_code}' --cacert "$c/ca.crt" -T - \
@@ -134,7 +187,8 @@ expect "kiosk-b status unchanged" '{"v":1}' "$(cat "$DROPBOX_DATA/status/kiosk-b
 expect "kiosk-a after the reload, inbox" 201 "$(put kiosk-a /inbox/kiosk-a/b-0006.opb six)"
 expect "kiosk-a after the reload, status" 204 "$(put kiosk-a /status/kiosk-a.json '{"v":4}')"
 
-want=$( (printf '%s\n' b-0001.opb b-0006.opb) | sort | md5sum)
+want=$( (printf '%s\n' b-0001.opb b-0006.opb
+  printf 'seq-%s.opb\n' $(seq 1 130)) | sort | md5sum)
 expect "kiosk-a's inbox holds exactly what was created" "$want" \
   "$(ls "$DROPBOX_DATA/inbox/kiosk-a" | sort | md5sum)"
 
