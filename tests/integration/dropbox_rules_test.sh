@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The reference drop box enforces its rules (docs/design.md, "Clinic server
 # layout"): a kiosk may create files only under its own inbox and status
-# path, never overwrite a bundle, never read or list; only a certificate
-# from the kiosk CA whose subject is exactly CN=<kiosk id> and which is not
-# revoked counts; bodies and request rates are capped per kiosk.
+# path, never overwrite a bundle, never read or list; it may read only its
+# own receipt; only a certificate from the kiosk CA whose subject is exactly
+# CN=<kiosk id> and which is not revoked counts; bodies and request rates
+# are capped per kiosk.
 set -euo pipefail
 source "$(dirname "$0")/dropbox.sh"
 source "$(dirname "$0")/expect.sh"
@@ -152,6 +153,54 @@ expect "burst: another kiosk at the same moment" "bystander 204" "$(tail -1 "$DR
 contains "burst: refusals logged" 'limiting requests, excess: .* by zone "kiosk_rate"' \
   "$DROPBOX_DIR/run/error.log"
 
+# --- Receipts ----------------------------------------------------------------------
+# The clinic writes receipts/<id>.json through a temp name starting with '.'
+# and a rename; a kiosk may GET or HEAD its own, nothing else.
+receipts=$DROPBOX_DATA/receipts
+mkdir -p "$receipts"
+printf '{"receipt":1}' > "$receipts/.kiosk-a.json.tmp"
+cp "$receipts/.kiosk-a.json.tmp" "$receipts/.kiosk-a.json"
+mv "$receipts/.kiosk-a.json.tmp" "$receipts/kiosk-a.json"
+printf '{"receipt":"b"}' > "$receipts/.kiosk-b.json"
+body=$DROPBOX_DIR/receipt.body
+hdrs=$DROPBOX_DIR/receipt.headers
+code=$(curl -s -o "$body" -D "$hdrs" -w '%{http_code}' --cacert "$c/ca.crt" \
+  --cert "$c/kiosk-a.crt" --key "$c/kiosk-a.key" "$DROPBOX_URL/receipts/kiosk-a.json" || true)
+expect "GET own receipt" 200 "$code"
+expect "own receipt content" '{"receipt":1}' "$(cat "$body")"
+contains "receipt is JSON" '^Content-Type: application/json' "$hdrs"
+etag=$(sed -n 's/^ETag: *\("[^"]*"\).*/\1/Ip' "$hdrs")
+check "receipt has an ETag ($etag)" test -n "$etag"
+expect "HEAD own receipt" 200 "$(get kiosk-a HEAD /receipts/kiosk-a.json -I)"
+expect "GET own receipt, If-None-Match same ETag" 304 \
+  "$(get kiosk-a GET /receipts/kiosk-a.json -H "If-None-Match: $etag")"
+expect "HEAD own receipt, If-None-Match same ETag" 304 \
+  "$(get kiosk-a HEAD /receipts/kiosk-a.json -I -H "If-None-Match: $etag")"
+expect "GET own receipt, If-None-Match other ETag" 200 \
+  "$(get kiosk-a GET /receipts/kiosk-a.json -H 'If-None-Match: "0-0"')"
+# A new receipt (another size, so another ETag: nginx's is mtime-size).
+printf '{"receipt":22}' > "$receipts/.kiosk-a.json.tmp"
+mv "$receipts/.kiosk-a.json.tmp" "$receipts/kiosk-a.json"
+expect "new receipt, old ETag" 200 "$(get kiosk-a GET /receipts/kiosk-a.json -H "If-None-Match: $etag")"
+expect "no receipt yet" 404 "$(get kiosk-b GET /receipts/kiosk-b.json)"
+expect "HEAD, no receipt yet" 404 "$(get kiosk-b HEAD /receipts/kiosk-b.json -I)"
+expect "another kiosk's receipt" 403 "$(get kiosk-b GET /receipts/kiosk-a.json)"
+expect "HEAD another kiosk's receipt" 403 "$(get kiosk-b HEAD /receipts/kiosk-a.json -I)"
+expect "spoofed subject's receipt" 403 "$(get "$spoof/org" GET /receipts/kiosk-b.json)"
+expect "PUT own receipt" 403 "$(put kiosk-a /receipts/kiosk-a.json forged)"
+expect "PUT new receipt" 403 "$(put kiosk-c /receipts/kiosk-c.json forged)"
+check "no receipt made by PUT" test ! -e "$receipts/kiosk-c.json"
+for m in DELETE POST PROPFIND OPTIONS MKCOL; do
+  expect "$m own receipt" 403 "$(get kiosk-a "$m" /receipts/kiosk-a.json)"
+done
+expect "receipt unchanged" '{"receipt":22}' "$(cat "$receipts/kiosk-a.json")"
+expect "list receipts" 403 "$(get kiosk-a GET /receipts/)"
+expect "PROPFIND receipts" 403 "$(get kiosk-a PROPFIND /receipts/)"
+expect "receipts without slash" 403 "$(get kiosk-a GET /receipts)"
+expect "temp receipt .kiosk-a.json" 403 "$(get kiosk-a GET /receipts/.kiosk-a.json)"
+expect "temp receipt %2ekiosk-a.json" 403 "$(get kiosk-a GET /receipts/%2ekiosk-a.json)"
+expect "temp receipt .kiosk-b.json, as kiosk-b" 403 "$(get kiosk-b GET /receipts/.kiosk-b.json)"
+
 # --- Certificates from elsewhere -----------------------------------------------------
 # No client certificate: nginx answers 400 and writes nothing.
 code=$(printf x | curl -s -o /dev/null -w '%{http_code}' --cacert "$c/ca.crt" -T - \
@@ -174,11 +223,12 @@ expect "wrong server CA refused by client (curl: peer verification failed)" 60 "
 
 # --- Revocation ----------------------------------------------------------------------
 # Revoke kiosk-b, reload: its certificate is refused (400, reason in the
-# access log), kiosk-a still works.
+# access log), everything it could reach is closed, kiosk-a still works.
 bash "$DROPBOX_SRC/config/clinic/make-test-ca.sh" --revoke "$c" kiosk-b
 check "nginx reloaded with the new CRL" dropbox_reload
 expect "revoked kiosk-b, inbox" 400 "$(put kiosk-b /inbox/kiosk-b/kiosk-b-0000000003.opb b3)"
 expect "revoked kiosk-b, status" 400 "$(put kiosk-b /status/kiosk-b.json '{"v":2}')"
+expect "revoked kiosk-b, receipt" 400 "$(get kiosk-b GET /receipts/kiosk-b.json)"
 check "access log says certificate revoked" \
   log_has 'kiosk="kiosk-b" verify="FAILED:certificate revoked"' "$DROPBOX_DIR/run/access.log"
 expect "revoked kiosk-b wrote nothing" "kiosk-b-0000000001.opb kiosk-b-0000000002.opb" \
