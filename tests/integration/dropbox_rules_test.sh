@@ -67,6 +67,23 @@ expect "MOVE own bundle" 403 "$(get kiosk-a MOVE /inbox/kiosk-a/b-0001.opb \
 expect "GET status" 403 "$(get kiosk-a GET /status/kiosk-a.json)"
 expect "bundle still there" one "$(cat "$DROPBOX_DATA/inbox/kiosk-a/b-0001.opb")"
 
+# --- Bundle names (docs/design.md, "Clinic server layout") -------------------
+# New: <kiosk-id>-<generation:16 hex>-<seq:010>-<digest:32 hex>.opb; old:
+# <kiosk-id>-<seq:010>.opb. Both are created once; a leading '.' (a temp
+# name) and anything outside A-Z a-z 0-9 . _ - are refused.
+new=kiosk-a-0123456789abcdef-0000000001-00112233445566778899aabbccddeeff.opb
+expect "new-style bundle name" 201 "$(put kiosk-a "/inbox/kiosk-a/$new" new)"
+expect "new-style name again" 409 "$(put kiosk-a "/inbox/kiosk-a/$new" other)"
+expect "new-style not overwritten" new "$(cat "$DROPBOX_DATA/inbox/kiosk-a/$new")"
+expect "old-style bundle name" 201 "$(put kiosk-a /inbox/kiosk-a/kiosk-a-0000000002.opb old)"
+expect "old-style name again" 409 "$(put kiosk-a /inbox/kiosk-a/kiosk-a-0000000002.opb x)"
+long=$(printf 'a%.0s' {1..255})
+expect "255-character name" 201 "$(put kiosk-a "/inbox/kiosk-a/$long" x)"
+for name in .hidden.opb %2ehidden.opb ".tmp-$new" a%20b.opb 'a~b.opb' 'a+b.opb' \
+  'a:b.opb' 'a%25b.opb' 'a%C3%A9.opb' 'a%5Cb.opb' "a$long"; do
+  expect "odd bundle name '${name:0:40}'" 403 "$(put kiosk-a "/inbox/kiosk-a/$name" x)"
+done
+
 # --- Exact certificate subject --------------------------------------------------
 # Certificates from the kiosk CA whose subject merely contains CN=kiosk-b
 # (nginx's RFC 2253 rendering in the comments) must not act as kiosk-b.
@@ -237,7 +254,7 @@ expect "kiosk-b status unchanged" '{"v":1}' "$(cat "$DROPBOX_DATA/status/kiosk-b
 expect "kiosk-a after the reload, inbox" 201 "$(put kiosk-a /inbox/kiosk-a/b-0006.opb six)"
 expect "kiosk-a after the reload, status" 204 "$(put kiosk-a /status/kiosk-a.json '{"v":4}')"
 
-want=$( (printf '%s\n' b-0001.opb b-0006.opb
+want=$( (printf '%s\n' "$long" b-0001.opb b-0006.opb kiosk-a-0000000002.opb "$new"
   printf 'seq-%s.opb\n' $(seq 1 130)) | sort | md5sum)
 expect "kiosk-a's inbox holds exactly what was created" "$want" \
   "$(ls "$DROPBOX_DATA/inbox/kiosk-a" | sort | md5sum)"
