@@ -6,6 +6,8 @@
 #                               DROPBOX_CERTS, DROPBOX_DATA (= prepare + run)
 #   dropbox_prepare KIOSK_ID... everything but starting nginx
 #   dropbox_run                 starts nginx and waits until it listens
+#   dropbox_reload              nginx -s reload (e.g. after a new crl.pem) and
+#                               waits until only new workers serve
 #   proxy_start                 starts fault_proxy.py in front of it; sets
 #                               PROXY_URL, PROXY_MODES (the modes file), PROXY_STATS
 #   dropbox_stop                stops both and removes DROPBOX_DIR
@@ -54,6 +56,29 @@ dropbox_run() {  # with DROPBOX_EXEC="ip netns exec NS" nginx runs in that names
     sleep 0.05
   done
   echo "dropbox: nginx did not listen on $DROPBOX_PORT" >&2
+  return 1
+}
+
+# Workers are children of the master (its pid is in run/nginx.pid). A
+# reload starts new workers and lets the old ones finish their connections
+# and exit; once none of the old ones is left, every new connection gets
+# the new configuration. If the new configuration is bad nginx keeps the
+# old workers, and this fails with the error log.
+dropbox_reload() {
+  local master old now pid stale i
+  master=$(cat "$DROPBOX_DIR/run/nginx.pid")
+  old=" $(pgrep -P "$master" | tr '\n' ' ')"
+  $DROPBOX_EXEC nginx -p "$DROPBOX_DIR/run" -c "$DROPBOX_DIR/run/nginx.conf" \
+    -e "$DROPBOX_DIR/run/error.log" -s reload || return 1
+  for ((i = 0; i < 200; i++)); do
+    now=$(pgrep -P "$master" | tr '\n' ' ')
+    stale=0
+    for pid in $now; do [[ $old == *" $pid "* ]] && stale=1; done
+    [[ -n $now ]] && ((stale == 0)) && return 0
+    sleep 0.05
+  done
+  echo "dropbox: nginx did not reload:" >&2
+  cat "$DROPBOX_DIR/run/error.log" >&2
   return 1
 }
 
