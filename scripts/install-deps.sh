@@ -14,6 +14,8 @@ packages=(
   fonts-noto-core xvfb xauth xdotool imagemagick
   # integration test servers and tools
   nginx-light openssl sqlite3 iproute2 iptables python3 zstd curl
+  # an independent bundle decoder (PyNaCl), a wrong kiosk clock
+  python3-nacl faketime
 )
 
 missing=()

@@ -48,6 +48,18 @@ Status write_file_atomic(const fs::path& file, std::span<const std::uint8_t> byt
     if (ok) off += static_cast<std::size_t>(n);
   }
   const int err = errno;
+  // nginx's ETag is (mtime in seconds, size): a file replaced within the
+  // same second by one of the same size would keep its ETag and a kiosk
+  // would be told "not modified". Move the mtime past the old file's.
+  struct stat old{};
+  if (ok && ::stat(file.c_str(), &old) == 0) {
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec <= old.st_mtim.tv_sec) {
+      const timespec times[2] = {{0, UTIME_OMIT}, {old.st_mtim.tv_sec + 1, 0}};
+      ::futimens(fd, times);
+    }
+  }
   ok = ok && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(temp.c_str(), file.c_str()) != 0) {

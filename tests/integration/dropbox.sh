@@ -114,7 +114,9 @@ dropbox_stop() {
     wait "$DROPBOX_PID" 2>/dev/null || true
     DROPBOX_PID=
   fi
-  if [[ -n ${DROPBOX_DIR:-} && -d $DROPBOX_DIR ]]; then
+  if [[ -n ${DROPBOX_DIR:-} && -d $DROPBOX_DIR && -n ${OUTPOST_KEEP_TEST_DIR:-} ]]; then
+    echo "dropbox: kept $DROPBOX_DIR" >&2
+  elif [[ -n ${DROPBOX_DIR:-} && -d $DROPBOX_DIR ]]; then
     rm -rf "$DROPBOX_DIR"
   fi
 }
