@@ -143,7 +143,12 @@ Result<bool> SyncLoop::deliver(const StoredBundle& bundle, PassReport& report) {
     report.failure = std::move(put);
     return false;
   }
-  if (Status s = outbox_.mark_accepted(bundle.seq, clock_.wall_ms()); !s.ok()) return s;
+  if (Status s = outbox_.mark_accepted(bundle.seq, clock_.wall_ms()); !s.ok()) {
+    // On a full disk the bundle still left; the next pass learns it again
+    // from the destination ("exists"). Keep uploading what is already made.
+    if (s.code() != Errc::storage_full) return s;
+    report.outbox_full = s;
+  }
   backoff_.succeeded();
   sizer_.succeeded();
   (put.code == PutErrc::created ? report.bundles_sent : report.bundles_known) += 1;

@@ -18,7 +18,7 @@ struct EnrolledKiosk {
     kiosk_config = kiosk / "outpost.toml";
     REQUIRE(run_program({OUTPOST_CLINIC, "keygen", "--out", clinic.string()}).exit_code == 0);
     Ran e = run_program({OUTPOST_CLINIC, "enroll", "--clinic", clinic.string(), "--kiosk-id", kiosk_id, "--server",
-                         "http://127.0.0.1:1/drop", "--out", kiosk.string()});
+                         "https://127.0.0.1:1/drop", "--out", kiosk.string()});
     REQUIRE_MESSAGE(e.exit_code == 0, e.err);
   }
 

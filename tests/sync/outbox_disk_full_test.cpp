@@ -5,6 +5,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "sync/outbox_sqlite.h"
 #include "tests/sync/enrolled_kiosk.h"
 
@@ -53,14 +55,28 @@ TEST_CASE("disk full: submit fails with 'storage full', the queue stays intact")
     return;
   }
   EnrolledKiosk site("full-kiosk", fs.dir / "data");
+  {
+    std::ofstream conf(site.kiosk_config, std::ios::app);
+    conf << "\n[sync]\nbundle_max_bytes = 1024\n";  // several small bundles
+  }
   const auto& data = site.data_dir;
   const auto submit = site.submit_argv();
   std::vector<sync::RecordId> queued;
-  for (int i = 0; i < 5; ++i) {
+  constexpr std::size_t kBefore = 16;  // at least two bundles of 1 KiB
+  for (std::size_t i = 0; i < kBefore; ++i) {
     Ran r = run_program(submit);
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     queued.push_back(*sync::RecordId::parse(r.out.substr(0, 36)));
   }
+
+  // Bundles made before the disk fills (here: a USB export while the link
+  // was down) must still leave once it is full.
+  const auto stick = dir.path() / "stick";
+  const auto share = dir.path() / "share";
+  std::filesystem::create_directories(stick);
+  std::filesystem::create_directories(share);
+  Ran exported = run_program(site.ctl({"export", "--to", stick.string()}));
+  REQUIRE_MESSAGE(exported.exit_code == 0, exported.err);
 
   fill(fs.dir / "filler");
   // Submits may still fit in free pages of the database and WAL; keep going
@@ -78,18 +94,36 @@ TEST_CASE("disk full: submit fails with 'storage full', the queue stays intact")
     CHECK(r.out.empty());  // no id promised
   }
   REQUIRE(failures > 0);
-  MESSAGE((queued.size() - 5) << " submits fitted after the fill; then: storage full");
+  MESSAGE((queued.size() - kBefore) << " submits fitted after the fill; then: storage full");
 
   // Still full: the queue reads back, every record there.
   Ran st = run_program(site.ctl({"status", "--json"}));
   CHECK_MESSAGE(st.exit_code == 0, st.err);
-  CHECK(st.out.find("\"queued\": " + std::to_string(queued.size())) != std::string::npos);
+  CHECK(st.out.find("\"queued\": " + std::to_string(queued.size() - kBefore)) != std::string::npos);
+  CHECK(st.out.find("\"in_bundle\": " + std::to_string(kBefore)) != std::string::npos);
   {
     auto ob = sync::SqliteOutbox::open(sync::outbox_path(data));
     REQUIRE_MESSAGE(ob.ok(), ob.status().to_string());
-    for (const auto& id : queued) CHECK((*ob)->state_of(id).value() == sync::RecordState::queued);
+    for (std::size_t i = 0; i < queued.size(); ++i) {
+      CHECK((*ob)->state_of(queued[i]).value() == (i < kBefore ? sync::RecordState::in_bundle : sync::RecordState::queued));
+    }
     CHECK((*ob)->integrity_check().value() == "ok");
   }
+  // Still full: syncd uploads the bundles made before (one more cannot be made).
+  Ran synced = run_program({OUTPOST_SYNCD, "--once", "--config", site.kiosk_config.string(), "--data-dir",
+                            data.string(), "--server", "file://" + share.string()});
+  CHECK_MESSAGE(synced.err.find("storage full") != std::string::npos, synced.err);
+  std::size_t uploaded = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(share)) {
+    if (e.path().extension() == ".opb") ++uploaded;
+  }
+  std::size_t on_stick = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(stick)) {
+    if (e.path().extension() == ".opb") ++on_stick;
+  }
+  CHECK(on_stick >= 2);
+  CHECK_MESSAGE(uploaded == on_stick, synced.out << synced.err);
+
   // Space back: submit works again.
   std::filesystem::remove(fs.dir / "filler");
   Ran again = run_program(submit);
