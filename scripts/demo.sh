@@ -13,7 +13,8 @@
 # it with Ctrl+C here. Without a display it runs a scripted tour under Xvfb
 # and saves a picture of each screen (OUTPOST_TOUR_DIR, default
 # build/demo/tour). Either way it then ships what was submitted to the drop
-# box (outpost-syncd --once) and imports it at the clinic (ingest, alerts).
+# box (outpost-syncd --once), imports it at the clinic (ingest, alerts), and
+# lets the kiosk read the clinic's receipt, which confirms delivery.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,3 +52,6 @@ echo "== ship to the clinic drop box"
 echo "== clinic import"
 "$bin/outpost-clinic" ingest --clinic "$site/clinic" --from "$site/dropbox" --db "$site/clinic.db"
 "$bin/outpost-clinic" alerts --db "$site/clinic.db"
+echo "== the kiosk reads the clinic's receipt: delivery confirmed"
+"$bin/outpost-syncd" --once --config "$conf" --data-dir "$data"
+"$bin/outpostctl" --config "$conf" --data-dir "$data" status

@@ -174,7 +174,11 @@ std::string generation_in_name(const std::string& name, const std::string& kiosk
 
 }  // namespace
 
-Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::uint8_t> bytes, IngestReport& report) {
+// A kiosk clock further than this from the drop box's at bundle time is wrong.
+constexpr std::int64_t kClockTolerance = 10 * 60'000;
+
+Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::uint8_t> bytes, IngestReport& report,
+                               std::optional<std::int64_t> received_ms) {
   const fs::path p(rel_path);
   const std::string file_name = p.filename().string();
   // The inbox folder names the kiosk whose certificate wrote the file; a
@@ -221,6 +225,13 @@ Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::u
                   "' was already ingested with different content");
   }
 
+  // A wrong kiosk clock: the bundle says when it was made on the kiosk's
+  // clock and its mono; records of the same boot are placed on the drop
+  // box's clock by their mono difference (docs/design.md, "Records").
+  const std::int64_t received = received_ms.value_or(clock_.wall_ms());
+  const std::int64_t skew = b.header.created_ms - received;
+  const bool clock_wrong = skew > kClockTolerance || skew < -kClockTolerance;
+
   std::vector<ClinicRecord> rows;
   std::vector<std::string> seals;
   rows.reserve(b.records.size());
@@ -238,6 +249,15 @@ Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::u
     }
     auto row = to_clinic_record(rec, *plain, kiosk, b.header.seq, questionnaires_);
     if (!row.ok()) return reject(row.status().message());
+    if (clock_wrong) {
+      const std::string off = std::to_string(skew / 1000) + " s";
+      if (rec.boot_id == b.header.boot_id && rec.mono_ms <= b.header.mono_ms) {
+        row->corrected_ms = received - static_cast<std::int64_t>(b.header.mono_ms - rec.mono_ms);
+        row->clock_note = "kiosk clock off by " + off + "; time corrected from the bundle's mono clock";
+      } else {
+        row->clock_note = "kiosk clock off by " + off + "; made in an earlier boot, time not corrected";
+      }
+    }
     rows.push_back(std::move(row.value()));
     seals.push_back(std::move(seal));
   }
@@ -310,7 +330,12 @@ Status Ingester::ingest_folder(const fs::path& root, IngestReport& report) {
   for (const auto& rel : bundles) {
     auto bytes = read_file(root / rel);
     if (!bytes.ok()) return bytes.status();
-    if (Status s = ingest_bundle(rel.string(), as_bytes(*bytes), report); !s.ok()) return s;
+    struct stat st{};
+    std::optional<std::int64_t> received;
+    if (::stat((root / rel).c_str(), &st) == 0) {
+      received = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+    }
+    if (Status s = ingest_bundle(rel.string(), as_bytes(*bytes), report, received); !s.ok()) return s;
   }
   for (const auto& rel : statuses) {
     auto bytes = read_file(root / rel);

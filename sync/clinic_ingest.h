@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,7 +52,10 @@ class Ingester {
   // One bundle file; `rel_path` is where it sits under the source root
   // ("inbox/<kiosk>/<name>.opb"). A rejection goes into the report; an
   // error Status means the store failed (stop, nothing half-imported).
-  Status ingest_bundle(std::string_view rel_path, std::span<const std::uint8_t> bytes, IngestReport& report);
+  // `received_ms`: when the drop box stored it (the file's mtime); the
+  // clinic's clock when not known.
+  Status ingest_bundle(std::string_view rel_path, std::span<const std::uint8_t> bytes, IngestReport& report,
+                       std::optional<std::int64_t> received_ms = std::nullopt);
   // One status/<kiosk>.json; `received_ms` is when the drop box stored it.
   Status ingest_heartbeat(std::string_view rel_path, std::span<const std::uint8_t> bytes, std::int64_t received_ms,
                           IngestReport& report);

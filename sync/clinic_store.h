@@ -24,7 +24,11 @@ struct ClinicRecord {
   std::uint64_t bundle_seq = 0;   // the bundle it first arrived in
   std::string kind;               // kind_name(): "questionnaire-response", "crisis-alert", ...
   int priority = 0;               // Priority: 0 = crisis
-  std::int64_t created_ms = 0;    // kiosk wall clock at creation (from the record id)
+  std::int64_t created_ms = 0;    // kiosk wall clock at creation (from the record id), as given
+  // When the kiosk's clock was off (docs/design.md, "Clinic server layout"):
+  // creation time on the drop box's clock, from the bundle's mono and boot.
+  std::optional<std::int64_t> corrected_ms;
+  std::string clock_note;         // "" when the kiosk clock looked right
   std::string questionnaire;      // "url|version", "" when not a questionnaire record
   std::optional<double> score;
   std::string severity;           // the score band's label, "" when none

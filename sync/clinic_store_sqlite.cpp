@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS records(
   id TEXT PRIMARY KEY, kiosk TEXT NOT NULL, bundle_seq INTEGER NOT NULL,
   kind TEXT NOT NULL, priority INTEGER NOT NULL, created_ms INTEGER NOT NULL,
   questionnaire TEXT NOT NULL, score REAL, severity TEXT NOT NULL,
-  flags TEXT NOT NULL, subject TEXT NOT NULL, authored TEXT NOT NULL, body TEXT NOT NULL);
+  flags TEXT NOT NULL, subject TEXT NOT NULL, authored TEXT NOT NULL, body TEXT NOT NULL,
+  corrected_ms INTEGER, clock_note TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS seals(digest TEXT PRIMARY KEY, record_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rejections(
   kiosk TEXT NOT NULL, generation TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL,
@@ -40,6 +41,8 @@ PRAGMA user_version = 2;
 constexpr const char* kUpgrade1 = R"sql(
 ALTER TABLE bundles RENAME TO bundles_v1;
 ALTER TABLE heartbeats RENAME TO heartbeats_v1;
+ALTER TABLE records ADD COLUMN corrected_ms INTEGER;
+ALTER TABLE records ADD COLUMN clock_note TEXT NOT NULL DEFAULT '';
 )sql";
 constexpr const char* kUpgrade1Copy = R"sql(
 INSERT INTO bundles(kiosk, generation, seq, hash, received_ms, source, records, new_records)
@@ -223,7 +226,7 @@ Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, 
   }
   auto ins = db_->prepare(
       "INSERT OR IGNORE INTO records(id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,"
-      "flags,subject,authored,body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "flags,subject,authored,body,corrected_ms,clock_note) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   std::uint64_t added = 0;
   for (const ClinicRecord& r : records) {
@@ -247,6 +250,12 @@ Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, 
     sqlite3_bind_text(s, 11, r.subject.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 12, r.authored.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 13, r.body.c_str(), -1, SQLITE_TRANSIENT);
+    if (r.corrected_ms) {
+      sqlite3_bind_int64(s, 14, *r.corrected_ms);
+    } else {
+      sqlite3_bind_null(s, 14);
+    }
+    sqlite3_bind_text(s, 15, r.clock_note.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(s) != SQLITE_DONE) return db_->error("insert record " + r.id);
     added += static_cast<std::uint64_t>(sqlite3_changes(db_->get()));
   }
@@ -308,8 +317,8 @@ Status SqliteClinicStore::put_heartbeat(const Heartbeat& hb, std::int64_t receiv
 
 Result<std::vector<ClinicRecord>> SqliteClinicStore::records() {
   auto st = db_->prepare(
-      "SELECT id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,flags,subject,authored,body "
-      "FROM records ORDER BY created_ms, id");
+      "SELECT id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,flags,subject,authored,body,"
+      "corrected_ms,clock_note FROM records ORDER BY created_ms, id");
   if (!st.ok()) return st.status();
   std::vector<ClinicRecord> out;
   sqlite3_stmt* s = st->get();
@@ -329,6 +338,8 @@ Result<std::vector<ClinicRecord>> SqliteClinicStore::records() {
     r.subject = text_at(s, 10);
     r.authored = text_at(s, 11);
     r.body = text_at(s, 12);
+    if (sqlite3_column_type(s, 13) != SQLITE_NULL) r.corrected_ms = sqlite3_column_int64(s, 13);
+    r.clock_note = text_at(s, 14);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return db_->error("read records");

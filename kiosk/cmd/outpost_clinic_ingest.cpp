@@ -117,11 +117,12 @@ int run_export(const std::string& db, const std::string& format, const std::stri
   }
   std::ostream& out = out_file.empty() ? std::cout : file;
   if (format == "csv") {
-    out << "record_id,kiosk,kind,created,questionnaire,subject,authored,score,severity,flags\n";
+    out << "record_id,kiosk,kind,created,questionnaire,subject,authored,score,severity,flags,created_corrected,clock\n";
     for (const auto& r : *records) {
       out << r.id << "," << csv_field(r.kiosk_id) << "," << r.kind << "," << iso_time(r.created_ms) << ","
           << csv_field(r.questionnaire) << "," << csv_field(r.subject) << "," << csv_field(r.authored) << ","
-          << format_score(r.score) << "," << csv_field(r.severity) << "," << csv_field(join(r.flags, ";")) << "\n";
+          << format_score(r.score) << "," << csv_field(r.severity) << "," << csv_field(join(r.flags, ";")) << ","
+          << (r.corrected_ms ? iso_time(*r.corrected_ms) : "") << "," << csv_field(r.clock_note) << "\n";
     }
   } else {
     // fhir-ndjson: QuestionnaireResponses as reconstructed; crisis alerts as

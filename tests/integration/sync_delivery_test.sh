@@ -212,5 +212,9 @@ expect "both wrong-clock records arrive" "new 2, duplicate 0, rejected 0" "$(cou
 "$BIN/outpost-clinic" export --db "$CLINIC_DB" --format csv --out "$DROPBOX_DIR/export.csv"
 expect "authored as given in 2999 (no wrap)" 1 "$(grep -c ',2999-06-01T12:00:0' "$DROPBOX_DIR/export.csv")"
 expect "authored as given in 1960" 1 "$(grep -c ',1960-06-01T12:00:0' "$DROPBOX_DIR/export.csv")"
+# The clinic flags both and places them on the drop box's clock (same boot: by mono).
+today=$(date -u +%Y-%m-%d)
+expect "both flagged and corrected to today" 2 \
+  "$(grep -E ',(2999|1960)-06-01T12:00:0' "$DROPBOX_DIR/export.csv" | grep -c ",${today}T[0-9:]*Z,kiosk clock off by")"
 
 finish sync_delivery
