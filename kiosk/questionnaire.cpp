@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "kiosk/fhirpath.h"
 #include "kiosk/questionnaire_json.h"
 
 namespace outpost {
@@ -124,10 +125,12 @@ class Enablement {
   std::map<std::string_view, bool> memo_;
 };
 
+}  // namespace
+
 bool value_fits(const Item& item, const AnswerValue& v) {
   switch (item.type) {
     case ItemType::choice:
-      return std::holds_alternative<Coding>(v);
+      return std::holds_alternative<Coding>(v) && qjson::resolve_option(item, std::get<Coding>(v)) != nullptr;
     case ItemType::boolean:
       return std::holds_alternative<bool>(v);
     case ItemType::integer:
@@ -141,10 +144,13 @@ bool value_fits(const Item& item, const AnswerValue& v) {
       return std::holds_alternative<Date>(v) && qjson::valid_date(std::get<Date>(v).iso);
     case ItemType::group:
     case ItemType::display:
+    case ItemType::quantity:  // only ever calculated
       break;
   }
   return false;
 }
+
+namespace {
 
 bool has_answered_descendant(const Item& group, const Answers& answers) {
   for (const Item& child : group.items) {
@@ -189,8 +195,40 @@ const char* item_type_name(ItemType type) {
       return "text";
     case ItemType::date:
       return "date";
+    case ItemType::quantity:
+      return "quantity";
   }
   return "unknown";
+}
+
+bool Item::answerable() const {
+  return type != ItemType::group && type != ItemType::display && type != ItemType::quantity && !hidden &&
+         !read_only && !calculated;
+}
+
+bool Item::has_code(std::string_view system, std::string_view code) const {
+  for (const auto& c : codes) {
+    if (c.system == system && c.code == code) return true;
+  }
+  return false;
+}
+
+const Item* Questionnaire::total_item() const { return total_link_id_.empty() ? nullptr : find(total_link_id_); }
+
+bool Questionnaire::set_critical(std::string_view link_id, double at_or_above) {
+  auto it = paths_.find(link_id);
+  if (it == paths_.end()) return false;
+  std::vector<Item>* level = &items_;
+  Item* item = nullptr;
+  for (std::size_t index : it->second) {
+    item = &(*level)[index];
+    level = &item->items;
+  }
+  bool weighted = item->type == ItemType::choice && !item->options.empty();
+  for (const auto& o : item->options) weighted = weighted && o.weight.has_value();
+  if (!weighted) return false;
+  item->critical_at_or_above = at_or_above;
+  return true;
 }
 
 const AnswerOption* Item::find_option(const Coding& c) const {
@@ -282,7 +320,10 @@ std::vector<const Item*> pages(const Questionnaire& q, const Answers& answers) {
   Enablement enablement(q, answers);
   std::vector<const Item*> out;
   for (const Item* item : q.flatten()) {
-    if (item->type != ItemType::group && enablement.enabled(*item)) out.push_back(item);
+    // Calculated, hidden and read-only items are never shown; display items
+    // are information pages unless hidden or empty.
+    const bool info = item->type == ItemType::display && !item->hidden && !item->text.base.empty();
+    if ((item->answerable() || info) && enablement.enabled(*item)) out.push_back(item);
   }
   return out;
 }
@@ -319,17 +360,24 @@ Status validate_answers(const Questionnaire& q, const Answers& answers) {
     if (item->type == ItemType::group || item->type == ItemType::display) {
       return invalid(*item, std::string("is a ") + item_type_name(item->type) + " item and takes no answer");
     }
+    if (!item->answerable()) {
+      return invalid(*item, std::string("is ") +
+                                (item->calculated ? "calculated" : item->hidden ? "hidden" : "read-only") +
+                                "; its value is computed, not answered");
+    }
+    if (const auto* c = std::get_if<Coding>(&value);
+        c && item->type == ItemType::choice && !qjson::resolve_option(*item, *c)) {
+      return invalid(*item, "code '" + c->code + "' is not one of its answer options");
+    }
     if (!value_fits(*item, value)) {
       return invalid(*item, std::string("answer is not a valid ") + item_type_name(item->type) + " value");
-    }
-    if (const auto* c = std::get_if<Coding>(&value); c && !qjson::resolve_option(*item, *c)) {
-      return invalid(*item, "code '" + c->code + "' is not one of its answer options");
     }
     if (!enablement.enabled(*item))
       return invalid(*item, "is disabled by enableWhen and must not be answered");
   }
   for (const Item* item : q.flatten()) {
     if (!item->required || !enablement.enabled(*item)) continue;
+    if (item->type != ItemType::group && !item->answerable()) continue;
     bool answered = item->type == ItemType::group ? has_answered_descendant(*item, answers)
                                                   : answers.get(item->link_id) != nullptr;
     if (!answered) return invalid(*item, "required item is not answered");
@@ -337,19 +385,97 @@ Status validate_answers(const Questionnaire& q, const Answers& answers) {
   return Status::Ok();
 }
 
+namespace {
+
+double option_weight(const Item& item, const Answers& answers) {
+  const AnswerValue* value = answers.get(item.link_id);
+  const auto* coding = value ? std::get_if<Coding>(value) : nullptr;
+  if (!coding) return 0;
+  const AnswerOption* opt = qjson::resolve_option(item, *coding);
+  return opt && opt->weight ? *opt->weight : 0;
+}
+
+// The file's FHIRPath: its variables in order, then the total item's expression.
+Result<double> expression_score(const Questionnaire& q, const Answers& answers, std::string& note) {
+  const Item* total = q.total_item();
+  const nlohmann::json resource = response_resource(q, answers);
+  fhirpath::Environment env;
+  env.resource = &resource;
+  env.questionnaire = &q.source_json();
+  env.weight_of = [&q](std::string_view link_id, std::string_view system,
+                       std::string_view code) -> std::optional<double> {
+    Coding c{std::string(system), std::string(code), ""};
+    if (const Item* item = q.find(link_id)) {
+      const AnswerOption* opt = qjson::resolve_option(*item, c);
+      return opt ? opt->weight : std::nullopt;
+    }
+    std::optional<double> found;
+    for (const Item* item : q.flatten()) {
+      if (const AnswerOption* opt = qjson::resolve_option(*item, c); opt && opt->weight) found = opt->weight;
+    }
+    return found;
+  };
+  std::vector<const ItemExpression*> vars;
+  for (const auto& v : q.variables()) vars.push_back(&v);
+  for (const auto& v : total->variables) vars.push_back(&v);
+  for (const ItemExpression* v : vars) {
+    auto e = fhirpath::Expression::parse(v->text);
+    if (!e.ok()) return e.status();
+    auto r = fhirpath::evaluate(*e, resource, env);
+    if (!r.ok()) return r.status();
+    env.variables[v->name] = std::move(*r);
+  }
+  auto e = fhirpath::Expression::parse(total->calculated->text);
+  if (!e.ok()) return e.status();
+  auto r = fhirpath::evaluate(*e, resource, env);
+  if (!r.ok()) return r.status();
+  if (r->size() != 1 || !(*r)[0].is_number()) {
+    note = "the score expression gave " + (r->empty() ? std::string("no value") : (*r)[0].dump());
+    return Status(Errc::invalid_response, note);
+  }
+  return (*r)[0].get<double>();
+}
+
+}  // namespace
+
 Result<Assessment> assess(const Questionnaire& q, const Answers& answers) {
   if (Status s = validate_answers(q, answers); !s.ok()) return s;
   Assessment a;
+  const Scoring& sc = q.scoring();
   for (const Item* item : q.flatten()) {
     const AnswerValue* value = answers.get(item->link_id);
-    const auto* coding = value ? std::get_if<Coding>(value) : nullptr;
-    if (!coding) continue;
-    const AnswerOption* opt = qjson::resolve_option(*item, *coding);
-    if (opt && opt->weight) a.score += *opt->weight;
+    if (!value || !item->answerable()) continue;
+    if (sc.method == Scoring::Method::weights) a.score += option_weight(*item, answers);
     if (is_critical_answer(*item, *value)) a.critical_items.push_back(item->link_id);
   }
+  switch (sc.method) {
+    case Scoring::Method::weights:
+      break;
+    case Scoring::Method::instrument:
+      for (const auto& id : sc.key_items) a.score += option_weight(*q.find(id), answers);
+      break;
+    case Scoring::Method::expression: {
+      std::string note;
+      auto score = expression_score(q, answers, note);
+      if (score.ok()) {
+        a.score = *score;
+      } else {
+        a.score_computed = false;
+        a.score_note = "score not computed: " + score.status().message();
+      }
+      break;
+    }
+    case Scoring::Method::none:
+      a.score_computed = false;
+      a.score_note = "score not computed: " + sc.description;
+      break;
+  }
   if (!a.critical_items.empty()) a.flags.push_back("critical");
-  if (const ScoreBand* band = q.band_for(a.score)) a.band = *band;
+  if (a.score_computed) {
+    if (const ScoreBand* band = q.band_for(a.score)) a.band = *band;
+  } else {
+    a.score = 0;
+  }
   return a;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,7 +45,8 @@ struct Date {
   bool operator==(const Date&) const = default;
 };
 
-enum class ItemType { group, display, choice, boolean, integer, decimal, string, text, date };
+// quantity is accepted only for calculated or read-only results (a total).
+enum class ItemType { group, display, choice, boolean, integer, decimal, string, text, date, quantity };
 const char* item_type_name(ItemType type);  // the FHIR code, e.g. "choice"
 
 // One answer. The alternative must match the item type:
@@ -65,7 +67,16 @@ enum class EnableBehavior { all, any };
 struct AnswerOption {
   Coding coding;
   LocalizedText display;         // coding.display with its translations
-  std::optional<double> weight;  // itemWeight or ordinalValue extension
+  // itemWeight, ordinalValue or iso21090-CO-value, on the option, on its
+  // valueCoding, or on the concept of a contained ValueSet.
+  std::optional<double> weight;
+};
+
+// A FHIR Expression (SDC calculatedExpression, variable).
+struct ItemExpression {
+  std::string name;      // variables: the %name
+  std::string language;  // "text/fhirpath", "text/cql", ...
+  std::string text;
 };
 
 struct Item {
@@ -76,10 +87,34 @@ struct Item {
   std::vector<AnswerOption> options;  // choice items only
   std::vector<EnableWhen> enable_when;
   EnableBehavior enable_behavior = EnableBehavior::all;
-  std::optional<double> critical_at_or_above;  // urn:outpost:critical-at-or-above
-  std::vector<Item> items;                     // nested items
+  std::optional<double> critical_at_or_above;  // urn:outpost:critical-at-or-above, or a crisis rule
+  std::vector<Item> items;                     // nested items (under groups)
+  std::vector<Coding> codes;                   // Questionnaire.item.code
+  LocalizedText help;                          // display items nested under a question
+  bool hidden = false;                         // the questionnaire-hidden extension
+  bool read_only = false;
+  std::optional<ItemExpression> calculated;    // sdc-questionnaire-calculatedExpression
+  std::vector<ItemExpression> variables;       // variable extensions on this item
 
   const AnswerOption* find_option(const Coding& c) const;
+  // A question the patient answers: not a group or display, not hidden,
+  // read-only or calculated. Only these are shown, accepted and carried.
+  bool answerable() const;
+  bool has_code(std::string_view system, std::string_view code) const;
+};
+
+// How a questionnaire's total is computed (docs/design.md, "Questionnaire
+// profile", Scoring). Chosen at parse time and explained by validate.
+struct Scoring {
+  enum class Method {
+    weights,      // sum of the weights of the chosen answers
+    expression,   // the file's own FHIRPath on its total item
+    instrument,   // a published key (PHQ-9, GAD-7) over LOINC-coded items
+    none,         // the file defines its score in a way the engine does not evaluate
+  };
+  Method method = Method::weights;
+  std::string description;            // one line for people
+  std::vector<std::string> key_items; // instrument: the linkIds summed
 };
 
 struct ScoreBand {
@@ -110,6 +145,31 @@ class Questionnaire {
   const std::vector<Item>& items() const { return items_; }
   const std::vector<ScoreBand>& bands() const { return bands_; }
 
+  // Identity (docs/design.md, "Questionnaire profile", Identity): "url|version".
+  // When the file has no version, version() is derived from its content
+  // ("content-" + 16 hex digits) and version_derived() is true.
+  std::string key() const { return url_ + "|" + version_; }
+  bool version_derived() const { return version_derived_; }
+  // Hex BLAKE2b-256 of the file's JSON in canonical form (sorted keys, no
+  // white space): what the kiosk and the clinic compare.
+  const std::string& digest() const { return digest_; }
+  // Why the kiosk must not offer it (no url, ...); empty when deployable.
+  const std::vector<std::string>& deploy_problems() const { return deploy_problems_; }
+  bool deployable() const { return deploy_problems_.empty(); }
+  // Things a clinic should know that do not stop it (validate lists them).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  const Scoring& scoring() const { return scoring_; }
+  // The calculated item that holds the total (its code, e.g. LOINC 44261-6,
+  // goes in the response); nullptr when the file has none.
+  const Item* total_item() const;
+  // The file as parsed, for expressions that read %questionnaire.
+  const nlohmann::json& source_json() const { return *source_; }
+  // Questionnaire-level variable extensions, in order.
+  const std::vector<ItemExpression>& variables() const { return variables_; }
+  // Marks an item critical at or above a weight (crisis rules); false when
+  // there is no such choice item with weighted options.
+  bool set_critical(std::string_view link_id, double at_or_above);
+
   // Lookup by linkId anywhere in the tree; nullptr if absent.
   const Item* find(std::string_view link_id) const;
   // The group an item sits in directly; nullptr for top-level items.
@@ -120,7 +180,13 @@ class Questionnaire {
   const ScoreBand* band_for(double score) const;
 
  private:
-  std::string id_, url_, version_, language_ = "en";
+  std::string id_, url_, version_, language_ = "en", digest_;
+  bool version_derived_ = false;
+  std::vector<std::string> deploy_problems_, warnings_;
+  Scoring scoring_;
+  std::string total_link_id_;
+  std::shared_ptr<const nlohmann::json> source_;
+  std::vector<ItemExpression> variables_;
   LocalizedText title_;
   Coding code_;
   std::vector<std::string> languages_;
@@ -153,6 +219,10 @@ class Answers {
   std::map<std::string, AnswerValue, std::less<>> values_;
 };
 
+// Whether `value` is a valid answer to `item`: its type, a finite decimal, a
+// real date, one of the options for a choice.
+bool value_fits(const Item& item, const AnswerValue& value);
+
 // True when the item's enableWhen conditions hold (and every ancestor's).
 bool is_enabled(const Questionnaire& q, const Item& item, const Answers& answers);
 
@@ -169,7 +239,9 @@ bool is_critical_answer(const Item& item, const AnswerValue& value);
 void drop_disabled_answers(const Questionnaire& q, Answers& answers);
 
 struct Assessment {
-  double score = 0;                         // sum of weights of selected options
+  double score = 0;                         // the total (Questionnaire::scoring())
+  bool score_computed = true;               // false: Scoring::Method::none, score is 0 and means nothing
+  std::string score_note;                   // why not, for people
   std::optional<ScoreBand> band;            // the band holding score, if any
   std::vector<std::string> flags;           // e.g. "critical"
   std::vector<std::string> critical_items;  // linkIds that triggered "critical"
@@ -183,6 +255,18 @@ Status validate_answers(const Questionnaire& q, const Answers& answers);
 
 // validate_answers, then score, band and flags.
 Result<Assessment> assess(const Questionnaire& q, const Answers& answers);
+
+// Everything validate reports about a file: the questionnaire when it
+// parses, every error, every warning (docs/design.md, "Questionnaire profile").
+struct QuestionnaireCheck {
+  std::optional<Questionnaire> questionnaire;
+  std::vector<std::string> errors;    // each starts with the source; non-empty: not usable
+  std::vector<std::string> warnings;  // usable, but a clinic should know
+};
+QuestionnaireCheck check_questionnaire(std::string_view json_text, std::string_view source = "questionnaire");
+
+// The response's item tree for `answers` (what expressions see as %resource).
+nlohmann::json response_resource(const Questionnaire& q, const Answers& answers);
 
 // Reads a FHIR QuestionnaireResponse (nested items as in the Questionnaire)
 // into Answers. Type and structure errors are Errc::invalid_response naming

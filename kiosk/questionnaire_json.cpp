@@ -128,6 +128,7 @@ std::string value_key(std::string_view prefix, ItemType type) {
       break;
     case ItemType::group:
     case ItemType::display:
+    case ItemType::quantity:
       return "";
   }
   return std::string(prefix) + std::string(kSuffixes[index]);

@@ -184,6 +184,13 @@ Result<Answers> answers_from_response(const Questionnaire& q, const json& respon
   return ResponseReader(q, source).run(response);
 }
 
+json response_resource(const Questionnaire& q, const Answers& answers) {
+  json r = json::object();
+  r["resourceType"] = "QuestionnaireResponse";
+  r["item"] = response_items(q.items(), answers, q.language());
+  return r;
+}
+
 json to_response(const Questionnaire& q, const Answers& answers, const Assessment& assessment,
                  const ResponseMeta& meta) {
   const std::string lang = meta.language.empty() ? q.language() : meta.language;
@@ -214,7 +221,8 @@ json assessment_json(const Assessment& assessment) {
 
 json assessment_json(const Assessment& assessment, std::string_view lang) {
   json out = json::object();
-  out["score"] = number(assessment.score);
+  out["score"] = assessment.score_computed ? number(assessment.score) : json(nullptr);
+  if (!assessment.score_computed) out["score_note"] = assessment.score_note;
   out["band"] = assessment.band ? json(assessment.band->label_in(lang)) : json(nullptr);
   out["flags"] = assessment.flags;
   out["critical_items"] = assessment.critical_items;

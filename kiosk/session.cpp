@@ -22,25 +22,9 @@ const char* screen_name(Screen s) {
 
 namespace {
 
-// Whether `value` is the right kind of answer for `item` (and, for choice
-// items, one of its options).
-bool answer_fits(const Item& item, const AnswerValue& value) {
-  switch (item.type) {
-    case ItemType::choice: {
-      const auto* coding = std::get_if<Coding>(&value);
-      return coding != nullptr && item.find_option(*coding) != nullptr;
-    }
-    case ItemType::boolean: return std::holds_alternative<bool>(value);
-    case ItemType::integer: return std::holds_alternative<std::int64_t>(value);
-    case ItemType::decimal: return std::holds_alternative<double>(value);
-    case ItemType::string:
-    case ItemType::text: return std::holds_alternative<std::string>(value);
-    case ItemType::date: return std::holds_alternative<Date>(value);
-    case ItemType::group:
-    case ItemType::display: return false;
-  }
-  return false;
-}
+// The engine's own check: the right kind of value, a finite decimal, a real
+// date, one of the options for a choice.
+bool answer_fits(const Item& item, const AnswerValue& value) { return item.answerable() && value_fits(item, value); }
 
 bool is_critical(const Assessment& a) {
   return !a.critical_items.empty() || std::find(a.flags.begin(), a.flags.end(), "critical") != a.flags.end();

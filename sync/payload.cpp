@@ -15,7 +15,7 @@ std::string questionnaire_ref(const Questionnaire& q) { return q.url() + "|" + q
 std::vector<const Item*> answerable_items(const Questionnaire& q) {
   std::vector<const Item*> out;
   for (const Item* item : q.flatten())
-    if (item->type != ItemType::group && item->type != ItemType::display) out.push_back(item);
+    if (item->answerable()) out.push_back(item);
   return out;
 }
 
@@ -80,9 +80,10 @@ Result<AnswerValue> decode_value(const Item& item, const json& v) {
       if (!v.is_string()) return bad("a date");
       return AnswerValue(Date{v.get<std::string>()});
     case ItemType::group:
-    case ItemType::display: break;
+    case ItemType::display:
+    case ItemType::quantity: break;
   }
-  return bad("no answer (group or display item)");
+  return bad("no answer (group, display or calculated item)");
 }
 }  // namespace
 

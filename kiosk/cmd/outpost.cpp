@@ -237,6 +237,8 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
        checkin_paths(*config, shipped_config_dir() / "questionnaires")) {
     Result<Questionnaire> q = load_questionnaire(path);
     if (!q.ok()) return fail(q.status().message());
+    // Without an identity the clinic could confuse it with another one.
+    if (!q->deployable()) return fail(q->deploy_problems().front() + " (the kiosk does not offer it)");
     questionnaires.push_back(std::move(q).value());
   }
   std::vector<const Questionnaire*> checkin;

@@ -1,7 +1,8 @@
 // outpostctl assess: validate, score (and submit, with the outbox).
 //
 // Exit codes: 0 done; 1 the response (answers) is invalid; 2 the
-// questionnaire is invalid or unreadable. Errors go to stderr and name the
+// questionnaire is invalid or unreadable; 4 (validate) valid but not
+// deployable, and (submit) refused because not deployable. Errors go to stderr and name the
 // file and linkId; scores go to stdout only.
 #include <fstream>
 #include <iostream>
@@ -20,6 +21,7 @@ namespace {
 
 constexpr int kExitInvalidResponse = 1;
 constexpr int kExitInvalidQuestionnaire = 2;
+constexpr int kExitNotDeployable = 4;
 
 Result<std::string> read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -77,29 +79,73 @@ std::optional<ScoredResponse> load_scored(const std::string& questionnaire_path,
   return ScoredResponse{std::move(q).value(), std::move(answers).value(), std::move(assessment).value()};
 }
 
-int run_validate(const std::string& path) {
-  Result<Questionnaire> q = load_questionnaire(path);
-  if (!q.ok()) {
-    std::cerr << "outpostctl: " << q.status().message() << "\n";
+const char* method_name(Scoring::Method m) {
+  switch (m) {
+    case Scoring::Method::weights: return "weights";
+    case Scoring::Method::expression: return "expression";
+    case Scoring::Method::instrument: return "instrument";
+    case Scoring::Method::none: return "none";
+  }
+  return "none";
+}
+
+// Every error and every warning in one run (docs/design.md, "Questionnaire
+// profile"). Exit 0: valid and deployable; 4: valid (it scores) but the kiosk
+// will not offer it; 2: invalid.
+int run_validate(const std::string& path, bool as_json) {
+  Result<std::string> text = read_text(path);
+  if (!text.ok()) {
+    std::cerr << "outpostctl: " << text.status().message() << "\n";
     return kExitInvalidQuestionnaire;
   }
-  std::size_t questions = 0, scored = 0;
-  for (const Item* item : q->flatten()) {
-    if (item->type == ItemType::group || item->type == ItemType::display) continue;
-    ++questions;
-    for (const auto& opt : item->options) {
-      if (opt.weight) {
-        ++scored;
-        break;
-      }
+  const QuestionnaireCheck check = check_questionnaire(*text, path);
+  const Questionnaire* q = check.questionnaire ? &*check.questionnaire : nullptr;
+  std::size_t questions = 0;
+  if (q) {
+    for (const Item* item : q->flatten()) questions += item->answerable() ? 1 : 0;
+  }
+  const int code = !q ? kExitInvalidQuestionnaire : q->deployable() ? 0 : kExitNotDeployable;
+  if (as_json) {
+    nlohmann::json j = {{"file", path},
+                        {"valid", q != nullptr},
+                        {"deployable", q && q->deployable()},
+                        {"errors", check.errors},
+                        {"deploy_problems", q ? q->deploy_problems() : std::vector<std::string>{}},
+                        {"warnings", check.warnings},
+                        {"questionnaire", nullptr}};
+    if (q) {
+      const Item* total = q->total_item();
+      j["questionnaire"] = {{"id", q->id()},
+                            {"url", q->url()},
+                            {"version", q->version()},
+                            {"version_derived", q->version_derived()},
+                            {"digest", q->digest()},
+                            {"questions", questions},
+                            {"scoring", {{"method", method_name(q->scoring().method)},
+                                         {"description", q->scoring().description}}},
+                            {"total_item", total ? nlohmann::json(total->link_id) : nlohmann::json(nullptr)},
+                            {"bands", q->bands().size()},
+                            {"languages", q->languages()}};
     }
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return code;
+  }
+  for (const auto& e : check.errors) std::cerr << "error: " << e << "\n";
+  if (!q) {
+    std::cerr << "outpostctl: " << path << ": invalid (" << check.errors.size() << " error"
+              << (check.errors.size() == 1 ? "" : "s") << ")\n";
+    for (const auto& w : check.warnings) std::cerr << "warning: " << w << "\n";
+    return code;
   }
   std::string langs;
   for (const auto& lang : q->languages()) langs += (langs.empty() ? "" : ",") + lang;
-  std::cout << path << ": valid Questionnaire '" << (q->id().empty() ? q->url() : q->id()) << "'"
-            << (q->version().empty() ? "" : " version " + q->version()) << ", " << questions << " questions ("
-            << scored << " scored), " << q->bands().size() << " bands, languages " << langs << "\n";
-  return 0;
+  std::cout << path << ": valid Questionnaire '" << (q->id().empty() ? q->url() : q->id()) << "' version "
+            << q->version() << (q->version_derived() ? " (derived from the content)" : "") << ", " << questions
+            << " questions, " << q->bands().size() << " bands, languages " << langs << "\n"
+            << "  score: " << q->scoring().description << "\n";
+  for (const auto& p : q->deploy_problems()) std::cout << "  NOT DEPLOYABLE: " << p << "\n";
+  for (const auto& w : check.warnings) std::cout << "  warning: " << w << "\n";
+  return code;
 }
 
 }  // namespace
@@ -109,9 +155,14 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
   assess_cmd->require_subcommand(1);
 
   auto validate_path = std::make_shared<std::string>();
-  auto* validate = assess_cmd->add_subcommand("validate", "check a Questionnaire file against the profile");
+  auto validate_json = std::make_shared<bool>(false);
+  auto* validate = assess_cmd->add_subcommand(
+      "validate", "check a Questionnaire file: every error and warning (exit 0 ok, 4 not deployable, 2 invalid)");
   validate->add_option("questionnaire", *validate_path, "Questionnaire JSON file")->required();
-  validate->callback([validate_path, &exit_code] { exit_code = run_validate(*validate_path); });
+  validate->add_flag("--json", *validate_json, "print JSON");
+  validate->callback([validate_path, validate_json, &exit_code] {
+    exit_code = run_validate(*validate_path, *validate_json);
+  });
 
   struct ScoreArgs {
     std::string questionnaire, answers, lang;

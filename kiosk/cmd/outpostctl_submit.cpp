@@ -8,6 +8,12 @@ namespace outpost::ctl {
 
 int submit_checkin(const CommonOptions& common, const Questionnaire& q, const Answers& answers,
                    const Assessment& assessment, const SubmitOptions& options) {
+  if (!q.deployable()) {
+    // The clinic could not tell this questionnaire from another one.
+    for (const auto& p : q.deploy_problems()) std::cerr << "outpostctl: " << p << "\n";
+    std::cerr << "outpostctl: refusing to submit a check-in of a questionnaire the kiosk does not offer\n";
+    return 4;
+  }
   auto kiosk = open_kiosk_outbox(common);
   if (!kiosk.ok()) {
     std::cerr << "outpostctl: " << kiosk.status().message() << "\n";

@@ -42,10 +42,27 @@ std::string score_args(const char* questionnaire, const char* answers) {
 TEST_CASE("assess validate: 0 with a summary when valid") {
   Run r = outpostctl("assess validate " + fixture("cli-questionnaire.json"));
   CHECK(r.exit_code == 0);
-  CHECK(r.output.find(
-            "valid Questionnaire 'cli-check' version 2, 2 questions (1 scored), 2 bands, languages en,es") !=
+  CHECK(r.output.find("valid Questionnaire 'cli-check' version 2, 2 questions, 2 bands, languages en,es") !=
         std::string::npos);
-  CHECK(r.output.find('\n') == r.output.size() - 1);  // one line
+  CHECK(r.output.find("score: the sum of the weights of the chosen answers") != std::string::npos);
+  CHECK(r.output.find("warning") == std::string::npos);
+}
+
+TEST_CASE("assess validate --json: every error at once, with the identity of a valid file") {
+  Run bad = outpostctl("assess validate --json " + fixture("cli-questionnaire-bad.json"));
+  CHECK(bad.exit_code == 2);
+  auto j = nlohmann::json::parse(bad.output.substr(0, bad.output.rfind('}') + 1), nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j["valid"] == false);
+  CHECK(j["errors"].size() >= 1);
+  Run good = outpostctl("assess validate --json " + fixture("cli-questionnaire.json"));
+  CHECK(good.exit_code == 0);
+  auto g = nlohmann::json::parse(good.output.substr(0, good.output.rfind('}') + 1), nullptr, false);
+  REQUIRE(g.is_object());
+  CHECK(g["deployable"] == true);
+  CHECK(g["questionnaire"]["version"] == "2");
+  CHECK(g["questionnaire"]["digest"].get<std::string>().size() == 64);
+  CHECK(g["questionnaire"]["scoring"]["method"] == "weights");
 }
 
 TEST_CASE("assess validate: 2 naming the linkId when invalid, or the file when missing") {

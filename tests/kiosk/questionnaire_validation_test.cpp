@@ -162,8 +162,16 @@ TEST_CASE("malformed questionnaires are rejected naming the linkId or field") {
        "item 'sleep': answerOption[0] (code '0'): _display translation has no lang"},
       {"group without items", [](json& q) { item(q, 3)["item"] = json::array(); },
        "item 'support': group item has no items"},
-      {"items under a question", [](json& q) { item(q, 2)["item"] = json::array({item(q, 0)}); },
-       "item 'sleep': only group items may contain items"},
+      {"a question under a question", [](json& q) { item(q, 2)["item"] = json::array({item(q, 1)}); },
+       "item 'sleep': item[0]: only display items (help text) may sit under a question"},
+      {"quantity answered by the patient", [](json& q) { item(q, 2) = {{"linkId", "total"}, {"type", "quantity"}}; },
+       "item 'total': quantity items are supported only as calculated or read-only results"},
+      {"answerValueSet not contained",
+       [](json& q) {
+         item(q, 2).erase("answerOption");
+         item(q, 2)["answerValueSet"] = "http://loinc.org/vs/LL358-3";
+       },
+       "item 'sleep': answerValueSet 'http://loinc.org/vs/LL358-3' cannot be resolved offline"},
       {"required display item", [](json& q) { item(q, 0)["required"] = true; },
        "item 'intro': a display item cannot be required"},
       {"required not boolean", [](json& q) { item(q, 2)["required"] = "yes"; },
