@@ -22,7 +22,8 @@ constexpr const char* kTranslationUrl = "http://hl7.org/fhir/StructureDefinition
 // The translation LocalizedText::in(lang) picks (exact tag, else primary
 // subtag), with the tag it is filed under; nullptr when `in` falls back to
 // the base text. Needs the tag too, which `in` does not return.
-const std::pair<const std::string, std::string>* translation_for(const LocalizedText& text, std::string_view lang) {
+const std::pair<const std::string, std::string>* translation_for(const LocalizedText& text,
+                                                                 std::string_view lang) {
   if (auto it = text.translations.find(std::string(lang)); it != text.translations.end()) return &*it;
   if (auto dash = lang.find('-'); dash != std::string_view::npos) {
     if (auto it = text.translations.find(std::string(lang.substr(0, dash))); it != text.translations.end()) {
@@ -166,11 +167,13 @@ json value_json(const Item& item, const AnswerValue& value, std::string_view lan
           const std::string& display = opt ? opt->display.base : v.display;
           if (!display.empty()) c["display"] = display;
           if (const auto* shown = opt ? translation_for(opt->display, lang) : nullptr) {
-            c["_display"] = {{"extension", json::array({{{"url", kTranslationUrl},
-                                                         {"extension", json::array({
-                                                                           {{"url", "lang"}, {"valueCode", shown->first}},
-                                                                           {{"url", "content"}, {"valueString", shown->second}},
-                                                                       })}}})}};
+            c["_display"] = {
+                {"extension",
+                 json::array({{{"url", kTranslationUrl},
+                               {"extension", json::array({
+                                                 {{"url", "lang"}, {"valueCode", shown->first}},
+                                                 {{"url", "content"}, {"valueString", shown->second}},
+                                             })}}})}};
           }
           out[key] = std::move(c);
         } else if constexpr (std::is_same_v<T, Date>) {

@@ -19,7 +19,8 @@ namespace {
 
 constexpr std::string_view kLoinc = "http://loinc.org";
 constexpr std::string_view kSnomed = "http://snomed.info/sct";
-constexpr std::string_view kObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
+constexpr std::string_view kObservationCategory =
+    "http://terminology.hl7.org/CodeSystem/observation-category";
 constexpr std::string_view kFlagCategory = "http://terminology.hl7.org/CodeSystem/flag-category";
 constexpr std::string_view kFlagDetail = "http://hl7.org/fhir/StructureDefinition/flag-detail";
 constexpr std::string_view kUcum = "http://unitsofmeasure.org";
@@ -50,7 +51,9 @@ std::string iso_time(std::int64_t ms) {
   return buf;
 }
 
-std::string url_of(const std::string& canonical) { return canonical.substr(0, canonical.find('|')); }
+std::string url_of(const std::string& canonical) {
+  return canonical.substr(0, canonical.find('|'));
+}
 
 json own_identifier(const std::string& uuid) {
   return {{"system", kUriSystem}, {"value", "urn:uuid:" + uuid}};
@@ -178,8 +181,8 @@ class Exporter {
                 {"identifier", json::array({own_identifier(id)})},
                 {"status", "final"},
                 {"category", json::array({{{"coding", json::array({{{"system", kObservationCategory},
-                                                                     {"code", "survey"},
-                                                                     {"display", "Survey"}}})}}})},
+                                                                    {"code", "survey"},
+                                                                    {"display", "Survey"}}})}}})},
                 {"code", score_code(r.questionnaire)},
                 {"effectiveDateTime", r.authored.empty() ? iso_time(r.created_ms) : r.authored},
                 {"derivedFrom", json::array({reference("QuestionnaireResponse", r.id, refs_)})},
@@ -200,21 +203,24 @@ class Exporter {
     const std::vector<std::string> items = strings_at(payload, "i");
     const Questionnaire* q = questionnaire(r.questionnaire);
     std::string what = "Critical answer";
-    if (!r.questionnaire.empty()) what += " on " + (q && !q->title().base.empty() ? q->title().base : r.questionnaire);
+    if (!r.questionnaire.empty())
+      what += " on " + (q && !q->title().base.empty() ? q->title().base : r.questionnaire);
     for (std::size_t i = 0; i < items.size(); ++i) what += (i == 0 ? ", item " : ", ") + items[i];
-    json f = {{"resourceType", "Flag"},
-              {"id", r.id},
-              {"identifier", json::array({own_identifier(r.id)})},
-              {"status", "active"},
-              {"category", json::array({{{"coding", json::array({{{"system", kFlagCategory},
-                                                                  {"code", "clinical"},
-                                                                  {"display", "Clinical"}}})}}})},
-              {"code", {{"coding", json::array({{{"system", kSnomed},
-                                                 {"code", kAtRiskForSuicide},
-                                                 {"display", kAtRiskForSuicideDisplay}}})},
-                        {"text", what}}},
-              {"period", {{"start", r.authored.empty() ? iso_time(r.created_ms) : r.authored}}},
-              {"author", device(r.kiosk_id)}};
+    json f = {
+        {"resourceType", "Flag"},
+        {"id", r.id},
+        {"identifier", json::array({own_identifier(r.id)})},
+        {"status", "active"},
+        {"category", json::array({{{"coding", json::array({{{"system", kFlagCategory},
+                                                            {"code", "clinical"},
+                                                            {"display", "Clinical"}}})}}})},
+        {"code",
+         {{"coding",
+           json::array(
+               {{{"system", kSnomed}, {"code", kAtRiskForSuicide}, {"display", kAtRiskForSuicideDisplay}}})},
+          {"text", what}}},
+        {"period", {{"start", r.authored.empty() ? iso_time(r.created_ms) : r.authored}}},
+        {"author", device(r.kiosk_id)}};
     // Flag.subject is required; an anonymous walk-in is named, not identified.
     if (auto p = patient(r, o_)) {
       f["subject"] = *p;
@@ -222,8 +228,9 @@ class Exporter {
       f["subject"] = {{"type", "Patient"}, {"display", "anonymous walk-in at kiosk " + r.kiosk_id}};
     }
     if (linked_response) {
-      f["extension"] = json::array(
-          {{{"url", kFlagDetail}, {"valueReference", reference("QuestionnaireResponse", *linked_response, refs_)}}});
+      f["extension"] =
+          json::array({{{"url", kFlagDetail},
+                        {"valueReference", reference("QuestionnaireResponse", *linked_response, refs_)}}});
     }
     return f;
   }
@@ -238,8 +245,9 @@ class Exporter {
 
 }  // namespace
 
-Result<FhirExport> export_fhir(std::span<const ClinicRecord> records, const QuestionnaireLibrary& questionnaires,
-                               const FhirExportOptions& options, FhirReferences refs) {
+Result<FhirExport> export_fhir(std::span<const ClinicRecord> records,
+                               const QuestionnaireLibrary& questionnaires, const FhirExportOptions& options,
+                               FhirReferences refs) {
   return Exporter(records, questionnaires, options, refs).run();
 }
 
@@ -249,14 +257,13 @@ json fhir_transaction_bundle(std::span<const json> resources) {
     const std::string type = res.at("resourceType").get<std::string>();
     // QuestionnaireResponse.identifier is one Identifier in R4; the others a list.
     const json& ident = res.at("identifier").is_array() ? res.at("identifier").at(0) : res.at("identifier");
-    entries.push_back(
-        {{"fullUrl", "urn:uuid:" + res.at("id").get<std::string>()},
-         {"resource", res},
-         {"request",
-          {{"method", "POST"},
-           {"url", type},
-           {"ifNoneExist",
-            "identifier=" + ident.at("system").get<std::string>() + "|" + ident.at("value").get<std::string>()}}}});
+    entries.push_back({{"fullUrl", "urn:uuid:" + res.at("id").get<std::string>()},
+                       {"resource", res},
+                       {"request",
+                        {{"method", "POST"},
+                         {"url", type},
+                         {"ifNoneExist", "identifier=" + ident.at("system").get<std::string>() + "|" +
+                                             ident.at("value").get<std::string>()}}}});
   }
   return {{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", std::move(entries)}};
 }
@@ -289,7 +296,8 @@ std::map<std::string, std::string> link_alerts(std::span<const ClinicRecord> rec
     const std::vector<std::string> items = strings_at(json::parse(r.body, nullptr, false), "i");
     for (const Checkin& c : group->second) {
       if (gap(i, c.index) > kAlertLinkWindowMs) continue;
-      if (!std::all_of(items.begin(), items.end(), [&](const auto& id) { return c.critical.count(id) > 0; })) continue;
+      if (!std::all_of(items.begin(), items.end(), [&](const auto& id) { return c.critical.count(id) > 0; }))
+        continue;
       auto a = alert_best.find(i);
       if (a == alert_best.end() || gap(i, c.index) < gap(i, a->second)) alert_best[i] = c.index;
       auto b = checkin_best.find(c.index);

@@ -52,8 +52,9 @@ struct FhirExport {
 };
 
 // Errc::corrupt when a stored body is not the JSON ingest wrote.
-Result<FhirExport> export_fhir(std::span<const ClinicRecord> records, const QuestionnaireLibrary& questionnaires,
-                               const FhirExportOptions& options, FhirReferences refs);
+Result<FhirExport> export_fhir(std::span<const ClinicRecord> records,
+                               const QuestionnaireLibrary& questionnaires, const FhirExportOptions& options,
+                               FhirReferences refs);
 
 // One Bundle of type transaction over resources made with
 // FhirReferences::bundle: each entry a POST with ifNoneExist on the

@@ -3,8 +3,8 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "kiosk/clock.h"
 #include "kiosk/cmd/shipped_data.h"
@@ -128,7 +128,8 @@ int run_export(const ExportArgs& a) {
     // table entry for (docs/design.md, "Clinic server layout").
     auto lib = sync::QuestionnaireLibrary::load(a.questionnaires);
     if (!lib.ok()) return fail(lib.status());
-    const auto refs = a.format == "fhir-bundle" ? sync::FhirReferences::bundle : sync::FhirReferences::relative;
+    const auto refs =
+        a.format == "fhir-bundle" ? sync::FhirReferences::bundle : sync::FhirReferences::relative;
     auto made = sync::export_fhir(*records, *lib, sync::FhirExportOptions{a.subject_system}, refs);
     if (!made.ok()) return fail(made.status());
     for (const auto& w : made->warnings) std::cerr << "outpost-clinic: export: " << w << "\n";
@@ -241,14 +242,17 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
 
   auto e = std::make_shared<ExportArgs>();
   e->questionnaires = config_dir + "/questionnaires";
-  auto* exp = app.add_subcommand("export", "write imported records as FHIR R4 (NDJSON or a transaction Bundle) or CSV");
+  auto* exp = app.add_subcommand("export",
+                                 "write imported records as FHIR R4 (NDJSON or a transaction Bundle) or CSV");
   exp->add_option("--db", e->db, "clinic database")->required();
   exp->add_option("--format", e->format, "fhir-ndjson (default), fhir-bundle or csv")
       ->check(CLI::IsMember({"fhir-ndjson", "fhir-bundle", "csv"}));
   exp->add_option("--out", e->out, "output file (default: standard output)");
-  exp->add_option("--subject-system", e->subject_system,
-                  "Identifier.system of patient codes (default: " + std::string(sync::kDefaultSubjectSystem) + ")");
-  exp->add_option("--questionnaires", e->questionnaires, "folder of Questionnaire JSON files (for score codes)");
+  exp->add_option(
+      "--subject-system", e->subject_system,
+      "Identifier.system of patient codes (default: " + std::string(sync::kDefaultSubjectSystem) + ")");
+  exp->add_option("--questionnaires", e->questionnaires,
+                  "folder of Questionnaire JSON files (for score codes)");
   exp->callback([e, &exit_code] { exit_code = run_export(*e); });
 
   auto alerts_db = std::make_shared<std::string>();

@@ -306,7 +306,8 @@ TEST_CASE("to_response is FHIR with the assessment, and reads back to the same a
   CHECK_FALSE(resp["item"][1]["answer"][0]["valueCoding"].contains("_display"));  // "No" has no translation
   // es-MX falls back to the es text, and the extension says which language it is in.
   json mx = to_response(q, a, *r, ResponseMeta{"es-MX", "", ""});
-  CHECK(mx["item"][0]["answer"][0]["valueCoding"]["_display"]["extension"][0]["extension"][0]["valueCode"] == "es");
+  CHECK(mx["item"][0]["answer"][0]["valueCoding"]["_display"]["extension"][0]["extension"][0]["valueCode"] ==
+        "es");
   json en = to_response(q, a, *r, ResponseMeta{"en", "", ""});
   CHECK_FALSE(en["item"][0]["answer"][0]["valueCoding"].contains("_display"));
 

@@ -22,7 +22,8 @@ constexpr std::int64_t kT0 = 1'780'000'000'000;  // 2026-05-28, by the kiosk's c
 constexpr std::int64_t kMinute = 60'000;
 
 Questionnaire load(const char* file) {
-  auto q = Questionnaire::parse(testing::read_file(testing::source_dir() / "config/questionnaires" / file), file);
+  auto q =
+      Questionnaire::parse(testing::read_file(testing::source_dir() / "config/questionnaires" / file), file);
   REQUIRE_MESSAGE(q.ok(), q.status().to_string());
   return std::move(q).value();
 }
@@ -33,11 +34,14 @@ QuestionnaireLibrary shipped() {
   return std::move(lib).value();
 }
 
-std::string canonical(const Questionnaire& q) { return q.url() + "|" + q.version(); }
+std::string canonical(const Questionnaire& q) {
+  return q.url() + "|" + q.version();
+}
 
 // A check-in record of `response_file` (tests/data/responses) made at `at`.
-ClinicRecord checkin(const Questionnaire& q, const char* response_file, std::int64_t at, const std::string& subject,
-                     const std::string& lang = "en", const std::string& kiosk = "kiosk-a") {
+ClinicRecord checkin(const Questionnaire& q, const char* response_file, std::int64_t at,
+                     const std::string& subject, const std::string& lang = "en",
+                     const std::string& kiosk = "kiosk-a") {
   Answers answers = testing::load_answers(q, response_file);
   auto a = assess(q, answers);
   REQUIRE(a.ok());
@@ -73,7 +77,8 @@ ClinicRecord alert(const Questionnaire& q, std::int64_t at, const std::string& s
   return r;
 }
 
-std::vector<json> resources(const std::vector<ClinicRecord>& records, FhirReferences refs = FhirReferences::relative,
+std::vector<json> resources(const std::vector<ClinicRecord>& records,
+                            FhirReferences refs = FhirReferences::relative,
                             const QuestionnaireLibrary& lib = shipped(),
                             FhirExportOptions options = {"https://clinic.example/patient-code"}) {
   auto e = export_fhir(records, lib, options, refs);
@@ -93,11 +98,14 @@ json device(const std::string& kiosk) {
 }
 
 json patient(const std::string& code) {
-  return {{"type", "Patient"}, {"identifier", {{"system", "https://clinic.example/patient-code"}, {"value", code}}}};
+  return {{"type", "Patient"},
+          {"identifier", {{"system", "https://clinic.example/patient-code"}, {"value", code}}}};
 }
 
 // The mutual-nearest rule at the crisis alert's own scale.
-std::map<std::string, std::string> links_of(const std::vector<ClinicRecord>& records) { return link_alerts(records); }
+std::map<std::string, std::string> links_of(const std::vector<ClinicRecord>& records) {
+  return link_alerts(records);
+}
 
 }  // namespace
 
@@ -125,8 +133,9 @@ TEST_CASE("is_absolute_uri takes URNs and URLs, not bare words or spaces") {
   CHECK_FALSE(is_absolute_uri("urn:my code"));
 }
 
-TEST_CASE("a check-in: QuestionnaireResponse with id, identifier, patient subject and kiosk Device; Observation of "
-          "its score") {
+TEST_CASE(
+    "a check-in: QuestionnaireResponse with id, identifier, patient subject and kiosk Device; Observation of "
+    "its score") {
   testing::init_crypto();
   const Questionnaire phq9 = load("phq-9.json");
   ClinicRecord r = checkin(phq9, "phq9-en-moderate.json", kT0, "123456780");
@@ -150,7 +159,8 @@ TEST_CASE("a check-in: QuestionnaireResponse with id, identifier, patient subjec
   const std::string obs_id = name_based_uuid(*RecordId::parse(r.id), "score").to_string();
   CHECK(obs["resourceType"] == "Observation");
   CHECK(obs["id"] == obs_id);
-  CHECK(obs["identifier"] == json::array({{{"system", "urn:ietf:rfc:3986"}, {"value", "urn:uuid:" + obs_id}}}));
+  CHECK(obs["identifier"] ==
+        json::array({{{"system", "urn:ietf:rfc:3986"}, {"value", "urn:uuid:" + obs_id}}}));
   CHECK(obs["status"] == "final");
   CHECK(obs["category"][0]["coding"][0] ==
         json{{"system", "http://terminology.hl7.org/CodeSystem/observation-category"},
@@ -167,10 +177,12 @@ TEST_CASE("a check-in: QuestionnaireResponse with id, identifier, patient subjec
   CHECK(obs["device"] == device("kiosk-a"));
 
   // The default subject system, and the same bytes on every export.
-  auto again = export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
+  auto again =
+      export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
   REQUIRE(again.ok());
   CHECK(again->resources[0]["subject"]["identifier"]["system"] == "urn:outpost:patient-code");
-  auto twice = export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
+  auto twice =
+      export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
   CHECK(twice->resources[0].dump() == again->resources[0].dump());
   CHECK(twice->resources[1].dump() == again->resources[1].dump());
 }
@@ -194,14 +206,17 @@ TEST_CASE("GAD-7 totals are LOINC 70274-6; anonymous check-ins have no subject; 
   CHECK(coding["display"] == "Several days");
   CHECK(coding["_display"]["extension"][0]["url"] == "http://hl7.org/fhir/StructureDefinition/translation");
   CHECK(coding["_display"]["extension"][0]["extension"] ==
-        json::parse(R"([{"url": "lang", "valueCode": "es"}, {"url": "content", "valueString": "Varios días"}])"));
+        json::parse(
+            R"([{"url": "lang", "valueCode": "es"}, {"url": "content", "valueString": "Varios días"}])"));
 }
 
-TEST_CASE("an instrument without a LOINC total is coded with its own code; a fractional score is a Quantity") {
+TEST_CASE(
+    "an instrument without a LOINC total is coded with its own code; a fractional score is a Quantity") {
   testing::init_crypto();
   testing::TempDir dir;
   json doc = test::design_example();
-  doc["code"] = json::array({{{"system", "urn:outpost:codes"}, {"code", "mood-mini"}, {"display", "Mood check"}}});
+  doc["code"] =
+      json::array({{{"system", "urn:outpost:codes"}, {"code", "mood-mini"}, {"display", "Mood check"}}});
   testing::write_file(dir.path() / "mood-mini.json", doc.dump());
   auto lib = QuestionnaireLibrary::load(dir.path());
   REQUIRE_MESSAGE(lib.ok(), lib.status().to_string());
@@ -227,14 +242,16 @@ TEST_CASE("an instrument without a LOINC total is coded with its own code; a fra
                                         "display": "Mood check"}], "text": "Mood check total score"})"));
   CHECK(obs["valueQuantity"] == json::parse(R"({"value": 1.5, "unit": "{score}",
                                                 "system": "http://unitsofmeasure.org", "code": "{score}"})"));
-  CHECK_FALSE(obs.contains("interpretation"));  // 1.5 is in no band
+  CHECK_FALSE(obs.contains("interpretation"));                // 1.5 is in no band
   CHECK(obs["effectiveDateTime"] == "2026-05-28T20:26:40Z");  // no authored: the record's creation time
   CHECK(e->warnings.empty());
 
   // Not in the questionnaire folder at all: text only, and a warning.
-  auto none = export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
+  auto none =
+      export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
   REQUIRE(none.ok());
-  CHECK(none->resources.at(1)["code"] == json{{"text", "Total score of urn:outpost:questionnaire:mood-mini|1"}});
+  CHECK(none->resources.at(1)["code"] ==
+        json{{"text", "Total score of urn:outpost:questionnaire:mood-mini|1"}});
   REQUIRE(none->warnings.size() == 1);
   CHECK(none->warnings[0].find("mood-mini|1' is not in the questionnaire folder") != std::string::npos);
 }
@@ -248,22 +265,27 @@ TEST_CASE("a crisis alert is a coded Flag on the patient, linked to the check-in
   const json* flag = find(all, "Flag", crisis.id);
   REQUIRE(flag != nullptr);
   CHECK((*flag)["status"] == "active");
-  CHECK((*flag)["identifier"] == json::array({{{"system", "urn:ietf:rfc:3986"}, {"value", "urn:uuid:" + crisis.id}}}));
-  CHECK((*flag)["code"]["coding"] == json::parse(R"j([{"system": "http://snomed.info/sct", "code": "225444004",
+  CHECK((*flag)["identifier"] ==
+        json::array({{{"system", "urn:ietf:rfc:3986"}, {"value", "urn:uuid:" + crisis.id}}}));
+  CHECK((*flag)["code"]["coding"] ==
+        json::parse(R"j([{"system": "http://snomed.info/sct", "code": "225444004",
                                                       "display": "At risk for suicide (finding)"}])j"));
   CHECK((*flag)["code"]["text"] == "Critical answer on Patient Health Questionnaire-9 (PHQ-9), item 44260-8");
   CHECK((*flag)["category"][0]["coding"][0] ==
-        json{{"system", "http://terminology.hl7.org/CodeSystem/flag-category"}, {"code", "clinical"},
+        json{{"system", "http://terminology.hl7.org/CodeSystem/flag-category"},
+             {"code", "clinical"},
              {"display", "Clinical"}});
   CHECK((*flag)["subject"] == patient("123456780"));
   CHECK((*flag)["period"] == json{{"start", crisis.authored}});
   CHECK((*flag)["author"] == device("kiosk-a"));
-  CHECK((*flag)["extension"] == json::array({{{"url", "http://hl7.org/fhir/StructureDefinition/flag-detail"},
-                                              {"valueReference", {{"reference", "QuestionnaireResponse/" + qr.id}}}}}));
+  CHECK((*flag)["extension"] ==
+        json::array({{{"url", "http://hl7.org/fhir/StructureDefinition/flag-detail"},
+                      {"valueReference", {{"reference", "QuestionnaireResponse/" + qr.id}}}}}));
 }
 
-TEST_CASE("alert links: anonymous walk-ins too, never across patients, kiosks, items, an hour, or an abandoned "
-          "session") {
+TEST_CASE(
+    "alert links: anonymous walk-ins too, never across patients, kiosks, items, an hour, or an abandoned "
+    "session") {
   testing::init_crypto();
   const Questionnaire phq9 = load("phq-9.json");
   const Questionnaire gad7 = load("gad-7.json");
@@ -290,9 +312,11 @@ TEST_CASE("alert links: anonymous walk-ins too, never across patients, kiosks, i
     ClinicRecord a = alert(phq9, kT0, "123456780");
     CHECK(links_of({a, checkin(phq9, "phq9-es-critical.json", kT0 + kMinute, "")}).empty());  // other patient
     CHECK(links_of({a, checkin(phq9, "phq9-es-critical.json", kT0 + kMinute, "123456780", "es", "kiosk-b")})
-              .empty());                                                                             // other kiosk
-    CHECK(links_of({a, checkin(phq9, "phq9-en-moderate.json", kT0 + kMinute, "123456780")}).empty());  // not critical
-    CHECK(links_of({a, checkin(gad7, "gad7-en-severe.json", kT0 + kMinute, "123456780")}).empty());   // other form
+              .empty());  // other kiosk
+    CHECK(links_of({a, checkin(phq9, "phq9-en-moderate.json", kT0 + kMinute, "123456780")})
+              .empty());  // not critical
+    CHECK(links_of({a, checkin(gad7, "gad7-en-severe.json", kT0 + kMinute, "123456780")})
+              .empty());  // other form
     CHECK(links_of({a, checkin(phq9, "phq9-es-critical.json", kT0 + 61 * kMinute, "123456780")}).empty());
     CHECK(links_of({alert(phq9, kT0, "123456780", {"44260-8", "44250-9"}),
                     checkin(phq9, "phq9-es-critical.json", kT0 + kMinute, "123456780")})
@@ -302,7 +326,8 @@ TEST_CASE("alert links: anonymous walk-ins too, never across patients, kiosks, i
   }
 }
 
-TEST_CASE("transaction Bundle: conditional creates on each resource's identifier, references resolve inside") {
+TEST_CASE(
+    "transaction Bundle: conditional creates on each resource's identifier, references resolve inside") {
   testing::init_crypto();
   const Questionnaire phq9 = load("phq-9.json");
   const Questionnaire gad7 = load("gad-7.json");
@@ -334,7 +359,8 @@ TEST_CASE("transaction Bundle: conditional creates on each resource's identifier
     CHECK(entry["request"]["url"] == type);
     const json& ident = res["identifier"].is_array() ? res["identifier"][0] : res["identifier"];
     CHECK(ident["value"] == entry["fullUrl"]);
-    CHECK(entry["request"]["ifNoneExist"] == "identifier=urn:ietf:rfc:3986|" + ident["value"].get<std::string>());
+    CHECK(entry["request"]["ifNoneExist"] ==
+          "identifier=urn:ietf:rfc:3986|" + ident["value"].get<std::string>());
   }
   // Every reference by URL points at an entry of the Bundle.
   std::size_t refs = 0;
@@ -342,7 +368,8 @@ TEST_CASE("transaction Bundle: conditional creates on each resource's identifier
     const json& res = entry["resource"];
     std::vector<json> targets;
     if (res.contains("derivedFrom")) targets.push_back(res["derivedFrom"][0]);
-    if (res.contains("extension") && res["resourceType"] == "Flag") targets.push_back(res["extension"][0]["valueReference"]);
+    if (res.contains("extension") && res["resourceType"] == "Flag")
+      targets.push_back(res["extension"][0]["valueReference"]);
     for (const json& t : targets) {
       ++refs;
       CHECK(full_urls.count(t["reference"].get<std::string>()) == 1);
@@ -358,7 +385,8 @@ TEST_CASE("a stored body that is not a QuestionnaireResponse is an error naming 
   r.id = RecordId::generate(kT0).to_string();
   r.kind = "questionnaire-response";
   r.body = "{not json";
-  auto e = export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
+  auto e =
+      export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
   REQUIRE_FALSE(e.ok());
   CHECK(e.status().code() == Errc::corrupt);
   CHECK(e.status().message().find(r.id) != std::string::npos);

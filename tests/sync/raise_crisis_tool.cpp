@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/site_config.h"
-#include "sync/kiosk_outbox.h"
 #include "kiosk/clock.h"
+#include "sync/kiosk_outbox.h"
 
 using namespace outpost;
 
