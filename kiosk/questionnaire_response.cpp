@@ -2,6 +2,7 @@
 // (docs/design.md, "Questionnaire profile").
 #include <cmath>
 #include <set>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,22 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kPatientCodeSystem = "urn:outpost:patient-code";
+
+constexpr const char* kTranslationUrl = "http://hl7.org/fhir/StructureDefinition/translation";
+
+// The translation LocalizedText::in(lang) picks (exact tag, else primary
+// subtag), with the tag it is filed under; nullptr when `in` falls back to
+// the base text. Needs the tag too, which `in` does not return.
+const std::pair<const std::string, std::string>* translation_for(const LocalizedText& text,
+                                                                 std::string_view lang) {
+  if (auto it = text.translations.find(std::string(lang)); it != text.translations.end()) return &*it;
+  if (auto dash = lang.find('-'); dash != std::string_view::npos) {
+    if (auto it = text.translations.find(std::string(lang.substr(0, dash))); it != text.translations.end()) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
 
 // Whole numbers print as integers ("score": 12, not 12.0).
 json number(double v) {
@@ -143,9 +160,21 @@ json value_json(const Item& item, const AnswerValue& value, std::string_view lan
           json c = json::object();
           if (!v.system.empty()) c["system"] = v.system;
           c["code"] = v.code;
+          // display is the code system's own (base-language) display, as FHIR
+          // expects of a Coding; what the patient read goes in the standard
+          // translation extension on _display.
           const AnswerOption* opt = qjson::resolve_option(item, v);
-          const std::string& display = opt ? opt->display.in(lang) : v.display;
+          const std::string& display = opt ? opt->display.base : v.display;
           if (!display.empty()) c["display"] = display;
+          if (const auto* shown = opt ? translation_for(opt->display, lang) : nullptr) {
+            c["_display"] = {
+                {"extension",
+                 json::array({{{"url", kTranslationUrl},
+                               {"extension", json::array({
+                                                 {{"url", "lang"}, {"valueCode", shown->first}},
+                                                 {{"url", "content"}, {"valueString", shown->second}},
+                                             })}}})}};
+          }
           out[key] = std::move(c);
         } else if constexpr (std::is_same_v<T, Date>) {
           out[key] = v.iso;

@@ -23,6 +23,11 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# npm, for the FHIR R4 schema validator of the export test
+# (scripts/install-fhir-validator.sh): Debian's, unless an npm is already on
+# PATH (a Node.js build that bundles npm conflicts with Debian's package).
+command -v npm > /dev/null || missing+=(nodejs npm)
+
 if ((${#missing[@]})); then
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"

@@ -4,12 +4,14 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "kiosk/clock.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "sync/clinic_ingest.h"
 #include "sync/clinic_store_sqlite.h"
+#include "sync/fhir_export.h"
 
 namespace outpost::clinic {
 
@@ -105,18 +107,41 @@ std::string format_score(const std::optional<double>& score) {
   return ss.str();
 }
 
-int run_export(const std::string& db, const std::string& format, const std::string& out_file) {
-  auto store = open_db(db);
+struct ExportArgs {
+  std::string db, format = "fhir-ndjson", out, questionnaires;
+  std::string subject_system{sync::kDefaultSubjectSystem};
+};
+
+int run_export(const ExportArgs& a) {
+  if (!sync::is_absolute_uri(a.subject_system)) {
+    return fail(Status(Errc::invalid_argument, "--subject-system '" + a.subject_system +
+                                                   "': not an absolute URI (e.g. urn:oid:1.2.3 or "
+                                                   "https://clinic.example/patient-code)"));
+  }
+  auto store = open_db(a.db);
   if (!store.ok()) return fail(store.status());
   auto records = (*store)->records();
   if (!records.ok()) return fail(records.status());
-  std::ofstream file;
-  if (!out_file.empty()) {
-    file.open(out_file, std::ios::binary | std::ios::trunc);
-    if (!file) return fail(Status(Errc::io_error, out_file + ": cannot write"));
+  std::optional<sync::FhirExport> fhir;
+  if (a.format != "csv") {
+    // The Questionnaires name the score codes of instruments Outpost has no
+    // table entry for (docs/design.md, "Clinic server layout").
+    auto lib = sync::QuestionnaireLibrary::load(a.questionnaires);
+    if (!lib.ok()) return fail(lib.status());
+    const auto refs =
+        a.format == "fhir-bundle" ? sync::FhirReferences::bundle : sync::FhirReferences::relative;
+    auto made = sync::export_fhir(*records, *lib, sync::FhirExportOptions{a.subject_system}, refs);
+    if (!made.ok()) return fail(made.status());
+    for (const auto& w : made->warnings) std::cerr << "outpost-clinic: export: " << w << "\n";
+    fhir = std::move(made.value());
   }
-  std::ostream& out = out_file.empty() ? std::cout : file;
-  if (format == "csv") {
+  std::ofstream file;
+  if (!a.out.empty()) {
+    file.open(a.out, std::ios::binary | std::ios::trunc);
+    if (!file) return fail(Status(Errc::io_error, a.out + ": cannot write"));
+  }
+  std::ostream& out = a.out.empty() ? std::cout : file;
+  if (a.format == "csv") {
     out << "record_id,kiosk,kind,created,questionnaire,subject,authored,score,severity,flags,created_corrected,clock\n";
     for (const auto& r : *records) {
       out << r.id << "," << csv_field(r.kiosk_id) << "," << r.kind << "," << iso_time(r.created_ms) << ","
@@ -124,23 +149,10 @@ int run_export(const std::string& db, const std::string& format, const std::stri
           << format_score(r.score) << "," << csv_field(r.severity) << "," << csv_field(join(r.flags, ";")) << ","
           << (r.corrected_ms ? iso_time(*r.corrected_ms) : "") << "," << csv_field(r.clock_note) << "\n";
     }
+  } else if (a.format == "fhir-bundle") {
+    out << sync::fhir_transaction_bundle(fhir->resources).dump() << "\n";
   } else {
-    // fhir-ndjson: QuestionnaireResponses as reconstructed; crisis alerts as
-    // FHIR Flag resources; other kinds are not clinical data and are skipped.
-    for (const auto& r : *records) {
-      if (r.kind == "questionnaire-response") {
-        out << r.body << "\n";
-      } else if (r.kind == "crisis-alert") {
-        nlohmann::json flag = {{"resourceType", "Flag"},
-                               {"id", r.id},
-                               {"status", "active"},
-                               {"category", {{{"text", "crisis"}}}},
-                               {"code", {{"text", "critical answer on " + r.questionnaire}}},
-                               {"period", {{"start", r.authored.empty() ? iso_time(r.created_ms) : r.authored}}}};
-        if (!r.subject.empty()) flag["subject"] = {{"identifier", {{"value", r.subject}}}};
-        out << flag.dump() << "\n";
-      }
-    }
+    for (const auto& resource : fhir->resources) out << resource.dump() << "\n";
   }
   out.flush();
   if (!out) return fail(Status(Errc::io_error, "export: write failed"));
@@ -228,13 +240,20 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   ingest->add_flag("--no-receipts", a->no_receipts, "write no receipts (kiosks then keep every record)");
   ingest->callback([a, &exit_code] { exit_code = run_ingest(*a); });
 
-  auto e = std::make_shared<std::array<std::string, 3>>();
-  (*e)[1] = "fhir-ndjson";
-  auto* exp = app.add_subcommand("export", "write imported records as FHIR NDJSON or CSV");
-  exp->add_option("--db", (*e)[0], "clinic database")->required();
-  exp->add_option("--format", (*e)[1], "fhir-ndjson or csv")->check(CLI::IsMember({"fhir-ndjson", "csv"}));
-  exp->add_option("--out", (*e)[2], "output file (default: standard output)");
-  exp->callback([e, &exit_code] { exit_code = run_export((*e)[0], (*e)[1], (*e)[2]); });
+  auto e = std::make_shared<ExportArgs>();
+  e->questionnaires = config_dir + "/questionnaires";
+  auto* exp = app.add_subcommand("export",
+                                 "write imported records as FHIR R4 (NDJSON or a transaction Bundle) or CSV");
+  exp->add_option("--db", e->db, "clinic database")->required();
+  exp->add_option("--format", e->format, "fhir-ndjson (default), fhir-bundle or csv")
+      ->check(CLI::IsMember({"fhir-ndjson", "fhir-bundle", "csv"}));
+  exp->add_option("--out", e->out, "output file (default: standard output)");
+  exp->add_option(
+      "--subject-system", e->subject_system,
+      "Identifier.system of patient codes (default: " + std::string(sync::kDefaultSubjectSystem) + ")");
+  exp->add_option("--questionnaires", e->questionnaires,
+                  "folder of Questionnaire JSON files (for score codes)");
+  exp->callback([e, &exit_code] { exit_code = run_export(*e); });
 
   auto alerts_db = std::make_shared<std::string>();
   auto* alerts = app.add_subcommand("alerts", "flagged records, critical first");

@@ -298,7 +298,18 @@ TEST_CASE("to_response is FHIR with the assessment, and reads back to the same a
   REQUIRE(resp["item"].size() == 3);  // no display, no disabled group
   CHECK(resp["item"][0]["linkId"] == "mood");
   CHECK(resp["item"][0]["text"] == "¿Se siente decaído?");
-  CHECK(resp["item"][0]["answer"][0]["valueCoding"]["display"] == "Nada");
+  // The code's own display; what the patient read in the translation extension.
+  CHECK(resp["item"][0]["answer"][0]["valueCoding"]["display"] == "Not at all");
+  CHECK(resp["item"][0]["answer"][0]["valueCoding"]["_display"] == json::parse(R"({"extension": [
+    {"url": "http://hl7.org/fhir/StructureDefinition/translation",
+     "extension": [{"url": "lang", "valueCode": "es"}, {"url": "content", "valueString": "Nada"}]}]})"));
+  CHECK_FALSE(resp["item"][1]["answer"][0]["valueCoding"].contains("_display"));  // "No" has no translation
+  // es-MX falls back to the es text, and the extension says which language it is in.
+  json mx = to_response(q, a, *r, ResponseMeta{"es-MX", "", ""});
+  CHECK(mx["item"][0]["answer"][0]["valueCoding"]["_display"]["extension"][0]["extension"][0]["valueCode"] ==
+        "es");
+  json en = to_response(q, a, *r, ResponseMeta{"en", "", ""});
+  CHECK_FALSE(en["item"][0]["answer"][0]["valueCoding"].contains("_display"));
 
   auto back = answers_from_response(q, resp);
   REQUIRE_MESSAGE(back.ok(), back.status().message());
