@@ -262,10 +262,10 @@ Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::u
     seals.push_back(std::move(seal));
   }
   IngestedBundle ib{kiosk, generation, b.header.seq, hash, clock_.wall_ms(), std::string(rel_path)};
-  auto added = store_.import_bundle(ib, rows, seals);
-  if (!added.ok()) return added.status();
-  report.new_records += *added;
-  report.duplicate_records += rows.size() - *added;
+  auto counts = store_.import_bundle(ib, rows, seals, {});
+  if (!counts.ok()) return counts.status();
+  report.new_records += counts->added;
+  report.duplicate_records += rows.size() - counts->added;
   return Status::Ok();
 }
 
