@@ -321,6 +321,24 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   ingest->add_flag("--no-receipts", a->no_receipts, "write no receipts (kiosks then keep every record)");
   ingest->callback([a, &exit_code] { exit_code = run_ingest(*a); });
 
+  auto e = std::make_shared<std::array<std::string, 3>>();
+  (*e)[1] = "fhir-ndjson";
+  auto* exp = app.add_subcommand("export", "write imported records as FHIR NDJSON or CSV");
+  exp->add_option("--db", (*e)[0], "clinic database")->required();
+  exp->add_option("--format", (*e)[1], "fhir-ndjson or csv")->check(CLI::IsMember({"fhir-ndjson", "csv"}));
+  exp->add_option("--out", (*e)[2], "output file (default: standard output)");
+  exp->callback([e, &exit_code] { exit_code = run_export((*e)[0], (*e)[1], (*e)[2]); });
+
+  auto alerts_db = std::make_shared<std::string>();
+  auto* alerts = app.add_subcommand("alerts", "flagged records, critical first");
+  alerts->add_option("--db", *alerts_db, "clinic database")->required();
+  alerts->callback([alerts_db, &exit_code] { exit_code = run_alerts(*alerts_db); });
+
+  auto fleet_db = std::make_shared<std::string>();
+  auto* fleet = app.add_subcommand("fleet", "kiosks with last heartbeat, queue depth and clock skew");
+  fleet->add_option("--db", *fleet_db, "clinic database")->required();
+  fleet->callback([fleet_db, &exit_code] { exit_code = run_fleet(*fleet_db); });
+
   auto* quarantine = app.add_subcommand(
       "quarantine", "records that arrived but could not be imported yet (e.g. their questionnaire is missing)");
   quarantine->require_subcommand(1);
@@ -339,24 +357,6 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   retry->add_option("--questionnaires", r->questionnaires, "folder of Questionnaire JSON files");
   retry->add_option("--dictionaries", r->dictionaries, "folder of zstd dictionaries");
   retry->callback([r, &exit_code] { exit_code = run_quarantine_retry(*r); });
-
-  auto e = std::make_shared<std::array<std::string, 3>>();
-  (*e)[1] = "fhir-ndjson";
-  auto* exp = app.add_subcommand("export", "write imported records as FHIR NDJSON or CSV");
-  exp->add_option("--db", (*e)[0], "clinic database")->required();
-  exp->add_option("--format", (*e)[1], "fhir-ndjson or csv")->check(CLI::IsMember({"fhir-ndjson", "csv"}));
-  exp->add_option("--out", (*e)[2], "output file (default: standard output)");
-  exp->callback([e, &exit_code] { exit_code = run_export((*e)[0], (*e)[1], (*e)[2]); });
-
-  auto alerts_db = std::make_shared<std::string>();
-  auto* alerts = app.add_subcommand("alerts", "flagged records, critical first");
-  alerts->add_option("--db", *alerts_db, "clinic database")->required();
-  alerts->callback([alerts_db, &exit_code] { exit_code = run_alerts(*alerts_db); });
-
-  auto fleet_db = std::make_shared<std::string>();
-  auto* fleet = app.add_subcommand("fleet", "kiosks with last heartbeat, queue depth and clock skew");
-  fleet->add_option("--db", *fleet_db, "clinic database")->required();
-  fleet->callback([fleet_db, &exit_code] { exit_code = run_fleet(*fleet_db); });
 }
 
 }  // namespace outpost::clinic
