@@ -88,10 +88,15 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-// Builds the clinic's row for one opened record; Errc::not_found when its
-// questionnaire is not in the library.
+// Builds the clinic's row for one opened record. When it cannot, the
+// message says why the clinic cannot use the record yet (Errc::not_found:
+// its questionnaire is not in the library) and names the questionnaire and
+// items involved, never an answer; `questionnaire` is set to the
+// "url|version" such a message names.
 Result<ClinicRecord> to_clinic_record(const Record& rec, const SecretBytes& plain, const std::string& kiosk_id,
-                                      std::uint64_t seq, const QuestionnaireLibrary& lib) {
+                                      std::uint64_t seq, const QuestionnaireLibrary& lib,
+                                      std::string& questionnaire) {
+  questionnaire.clear();
   ClinicRecord r;
   r.id = rec.id.to_string();
   r.kiosk_id = kiosk_id;
@@ -103,16 +108,18 @@ Result<ClinicRecord> to_clinic_record(const Record& rec, const SecretBytes& plai
   if (rec.kind == RecordKind::questionnaire_response) {
     auto key = checkin_questionnaire(payload);
     if (!key.ok()) return key.status();
+    questionnaire = *key;
     const Questionnaire* q = lib.find(*key);
-    if (q == nullptr) {
-      return Status(Errc::not_found, "record " + r.id + ": questionnaire '" + *key + "' is not in the library");
-    }
+    if (q == nullptr) return Status(Errc::not_found, "questionnaire '" + *key + "' is not in the library");
+    auto in_questionnaire = [&](const Status& s) {
+      return Status(s.code(), "questionnaire '" + *key + "': " + s.message());
+    };
     auto checkin = decode_checkin(*q, payload);
-    if (!checkin.ok()) return checkin.status();
+    if (!checkin.ok()) return in_questionnaire(checkin.status());
     auto a = assess(*q, checkin->answers);
-    if (!a.ok()) return a.status();
+    if (!a.ok()) return in_questionnaire(a.status());
     auto fhir = reconstruct_response(*q, payload);
-    if (!fhir.ok()) return fhir.status();
+    if (!fhir.ok()) return in_questionnaire(fhir.status());
     r.questionnaire = *key;
     r.score = a->score;
     if (a->band) r.severity = a->band->label;
@@ -123,7 +130,7 @@ Result<ClinicRecord> to_clinic_record(const Record& rec, const SecretBytes& plai
     return r;
   }
   json j = json::parse(payload, nullptr, false);
-  if (j.is_discarded()) return Status(Errc::corrupt, "record " + r.id + ": payload is not JSON");
+  if (j.is_discarded()) return Status(Errc::corrupt, std::string(kind_name(rec.kind)) + " payload is not JSON");
   if (rec.kind == RecordKind::crisis_alert) r.flags = {"critical"};
   if (j.is_object()) {
     if (j.contains("q") && j["q"].is_string()) r.questionnaire = j["q"].get<std::string>();
@@ -234,9 +241,12 @@ Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::u
 
   std::vector<ClinicRecord> rows;
   std::vector<std::string> seals;
+  std::vector<QuarantinedRecord> quarantine;
   rows.reserve(b.records.size());
   for (std::size_t i = 0; i < b.records.size(); ++i) {
     const Record& rec = b.records[i];
+    // A seal that does not open is tampering or a moved payload: the whole
+    // bundle goes.
     auto plain = open_record(rec, kiosk, seal_scheme(b.header), sealing_, dicts_);
     if (!plain.ok()) return reject("record " + std::to_string(i) + " cannot be opened: " + plain.status().message());
     // A sealed payload belongs to one record: the same bytes under another
@@ -247,25 +257,77 @@ Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::u
     if (!owner->empty() && *owner != rec.id.to_string()) {
       return reject("replayed: record " + rec.id.to_string() + " carries the sealed payload of record " + *owner);
     }
-    auto row = to_clinic_record(rec, *plain, kiosk, b.header.seq, questionnaires_);
-    if (!row.ok()) return reject(row.status().message());
+    std::optional<std::int64_t> corrected;
+    std::string clock_note;
     if (clock_wrong) {
       const std::string off = std::to_string(skew / 1000) + " s";
       if (rec.boot_id == b.header.boot_id && rec.mono_ms <= b.header.mono_ms) {
-        row->corrected_ms = received - static_cast<std::int64_t>(b.header.mono_ms - rec.mono_ms);
-        row->clock_note = "kiosk clock off by " + off + "; time corrected from the bundle's mono clock";
+        corrected = received - static_cast<std::int64_t>(b.header.mono_ms - rec.mono_ms);
+        clock_note = "kiosk clock off by " + off + "; time corrected from the bundle's mono clock";
       } else {
-        row->clock_note = "kiosk clock off by " + off + "; made in an earlier boot, time not corrected";
+        clock_note = "kiosk clock off by " + off + "; made in an earlier boot, time not corrected";
       }
     }
+    std::string questionnaire;
+    auto row = to_clinic_record(rec, *plain, kiosk, b.header.seq, questionnaires_, questionnaire);
+    if (!row.ok()) {
+      // Delivered and genuine, but not usable yet: the clinic keeps it
+      // sealed until `quarantine retry`, and the rest of the bundle is stored.
+      quarantine.push_back({rec, kiosk, generation, b.header.seq, b.header.version, seal, corrected, clock_note,
+                            questionnaire, row.status().message(), clock_.wall_ms()});
+      continue;
+    }
+    row->corrected_ms = corrected;
+    row->clock_note = std::move(clock_note);
     rows.push_back(std::move(row.value()));
     seals.push_back(std::move(seal));
   }
   IngestedBundle ib{kiosk, generation, b.header.seq, hash, clock_.wall_ms(), std::string(rel_path)};
-  auto added = store_.import_bundle(ib, rows, seals);
-  if (!added.ok()) return added.status();
-  report.new_records += *added;
-  report.duplicate_records += rows.size() - *added;
+  auto counts = store_.import_bundle(ib, rows, seals, quarantine);
+  if (!counts.ok()) return counts.status();
+  report.new_records += counts->added;
+  report.quarantined_records += counts->quarantined.size();
+  report.duplicate_records += rows.size() + quarantine.size() - counts->added - counts->quarantined.size();
+  for (std::size_t i : counts->quarantined) {
+    const QuarantinedRecord& q = quarantine[i];
+    report.quarantines.push_back(std::string(rel_path) + ": record " + q.record.id.to_string() + ": " + q.reason);
+  }
+  return Status::Ok();
+}
+
+Status Ingester::retry_quarantined(RetryReport& report) {
+  auto held = store_.quarantined();
+  if (!held.ok()) return held.status();
+  for (const QuarantinedRecord& q : *held) {
+    const std::string id = q.record.id.to_string();
+    BundleHeader h;
+    h.version = q.bundle_version;
+    std::string reason;
+    std::string questionnaire;
+    auto plain = open_record(q.record, q.kiosk_id, seal_scheme(h), sealing_, dicts_);
+    if (plain.ok()) {
+      auto row = to_clinic_record(q.record, *plain, q.kiosk_id, q.bundle_seq, questionnaires_, questionnaire);
+      if (row.ok()) {
+        row->corrected_ms = q.corrected_ms;
+        row->clock_note = q.clock_note;
+        auto added = store_.release_quarantined(*row);
+        if (!added.ok()) return added.status();
+        ++(*added ? report.imported : report.duplicate);
+        continue;
+      }
+      reason = row.status().message();
+    } else {
+      // It opened at ingest: the sealing key or the dictionaries given now
+      // are not the ones the clinic used then.
+      reason = "cannot be opened: " + plain.status().message();
+      questionnaire = q.questionnaire;
+    }
+    if (reason != q.reason || questionnaire != q.questionnaire) {
+      if (Status s = store_.update_quarantined(id, reason, questionnaire); !s.ok()) return s;
+    }
+    ++report.remaining;
+    report.reasons.push_back("record " + id + ": " + reason);
+  }
   return Status::Ok();
 }
 

@@ -1,8 +1,10 @@
 // Ingest at the clinic (docs/design.md, "Clinic server layout"): verifies
 // each bundle against the enrolled kiosks, rejects unknown, tampered and
 // replayed ones with a reason (nothing imported from them), opens the
-// records, de-duplicates by record id and stores them. Borrowed references
-// must outlive the Ingester; use from one thread.
+// records, de-duplicates by record id and stores them. A record that opens
+// but cannot be made into a row (its questionnaire is not in the library)
+// goes to the quarantine, still sealed, and the rest of its bundle is
+// stored. Borrowed references must outlive the Ingester; use from one thread.
 #pragma once
 
 #include <filesystem>
@@ -37,9 +39,18 @@ struct IngestReport {
   std::uint64_t duplicate_records = 0;   // ids already stored, in bundles not seen before
   std::uint64_t known_bundles = 0;       // the same bundle ingested before (USB, then network)
   std::uint64_t rejected_bundles = 0;
+  std::uint64_t quarantined_records = 0;  // records newly quarantined
   std::uint64_t heartbeats = 0;
   std::uint64_t receipts = 0;            // receipts written
   std::vector<std::string> rejections;   // "<file>: <reason>"
+  std::vector<std::string> quarantines;  // "<file>: record <id>: <reason>", one per record newly quarantined
+};
+
+struct RetryReport {
+  std::uint64_t imported = 0;            // now in the records, out of the quarantine
+  std::uint64_t duplicate = 0;           // already imported from another bundle; out of the quarantine
+  std::uint64_t remaining = 0;           // still quarantined
+  std::vector<std::string> reasons;      // "record <id>: <reason>" of each that remains
 };
 
 class Ingester {
@@ -50,8 +61,10 @@ class Ingester {
         clock_(clock) {}
 
   // One bundle file; `rel_path` is where it sits under the source root
-  // ("inbox/<kiosk>/<name>.opb"). A rejection goes into the report; an
-  // error Status means the store failed (stop, nothing half-imported).
+  // ("inbox/<kiosk>/<name>.opb"). A rejection goes into the report, and so
+  // does each record newly quarantined (the bundle then still counts as
+  // ingested); an error Status means the store failed (stop, nothing
+  // half-imported).
   // `received_ms`: when the drop box stored it (the file's mtime); the
   // clinic's clock when not known.
   Status ingest_bundle(std::string_view rel_path, std::span<const std::uint8_t> bytes, IngestReport& report,
@@ -59,6 +72,11 @@ class Ingester {
   // One status/<kiosk>.json; `received_ms` is when the drop box stored it.
   Status ingest_heartbeat(std::string_view rel_path, std::span<const std::uint8_t> bytes, std::int64_t received_ms,
                           IngestReport& report);
+  // Opens every quarantined record again and tries the current library:
+  // those that now work are imported (once by record id) and leave the
+  // quarantine; the others stay with their current reason. An error Status
+  // means the store failed.
+  Status retry_quarantined(RetryReport& report);
   // Every *.opb under `root` and every status/*.json, in name order. Names
   // starting with '.' (temp files) are skipped.
   Status ingest_folder(const std::filesystem::path& root, IngestReport& report);

@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include <cstring>
 #include <map>
 #include <sstream>
 
@@ -36,6 +37,18 @@ CREATE TABLE IF NOT EXISTS heartbeats(
   unconfirmed INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
   last_rejection TEXT NOT NULL DEFAULT '');
 PRAGMA user_version = 2;
+)sql";
+// Part of format 2: records that opened but could not be imported yet, kept
+// sealed (docs/design.md, "Clinic server layout"). The table came late in
+// format 2's development cycle, so every open makes sure it exists (a
+// format 1 database gets it with the rest on its upgrade).
+constexpr const char* kQuarantineTable = R"sql(
+CREATE TABLE IF NOT EXISTS quarantine(
+  record_id TEXT PRIMARY KEY, kiosk TEXT NOT NULL, generation TEXT NOT NULL, bundle_seq INTEGER NOT NULL,
+  bundle_version INTEGER NOT NULL, kind INTEGER NOT NULL, priority INTEGER NOT NULL, boot_id BLOB NOT NULL,
+  mono_ms INTEGER NOT NULL, seq INTEGER NOT NULL, dict_id INTEGER NOT NULL, sealed BLOB NOT NULL,
+  seal_digest TEXT NOT NULL, corrected_ms INTEGER, clock_note TEXT NOT NULL,
+  questionnaire TEXT NOT NULL, reason TEXT NOT NULL, since_ms INTEGER NOT NULL);
 )sql";
 // Format 1 had bundles keyed by (kiosk, seq) and no generation.
 constexpr const char* kUpgrade1 = R"sql(
@@ -72,6 +85,57 @@ std::vector<std::string> split(const std::string& s) {
 std::string text_at(sqlite3_stmt* s, int col) {
   const unsigned char* t = sqlite3_column_text(s, col);
   return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+void bind_text(sqlite3_stmt* s, int col, const std::string& text) {
+  sqlite3_bind_text(s, col, text.c_str(), -1, SQLITE_TRANSIENT);
+}
+
+void bind_optional(sqlite3_stmt* s, int col, const std::optional<std::int64_t>& v) {
+  if (v) {
+    sqlite3_bind_int64(s, col, *v);
+  } else {
+    sqlite3_bind_null(s, col);
+  }
+}
+
+constexpr const char* kInsertRecord =
+    "INSERT OR IGNORE INTO records(id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,"
+    "flags,subject,authored,body,corrected_ms,clock_note) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+// Runs kInsertRecord for `r` on `s`; returns whether a row was added.
+Result<bool> insert_record(const SqliteDb& db, sqlite3_stmt* s, const ClinicRecord& r) {
+  sqlite3_reset(s);
+  bind_text(s, 1, r.id);
+  bind_text(s, 2, r.kiosk_id);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(r.bundle_seq));
+  bind_text(s, 4, r.kind);
+  sqlite3_bind_int(s, 5, r.priority);
+  sqlite3_bind_int64(s, 6, r.created_ms);
+  bind_text(s, 7, r.questionnaire);
+  if (r.score) {
+    sqlite3_bind_double(s, 8, *r.score);
+  } else {
+    sqlite3_bind_null(s, 8);
+  }
+  bind_text(s, 9, r.severity);
+  bind_text(s, 10, join(r.flags));
+  bind_text(s, 11, r.subject);
+  bind_text(s, 12, r.authored);
+  bind_text(s, 13, r.body);
+  bind_optional(s, 14, r.corrected_ms);
+  bind_text(s, 15, r.clock_note);
+  if (sqlite3_step(s) != SQLITE_DONE) return db.error("insert record " + r.id);
+  return sqlite3_changes(db.get()) > 0;
+}
+
+constexpr const char* kUnquarantine = "DELETE FROM quarantine WHERE record_id=?";
+
+Status unquarantine(const SqliteDb& db, sqlite3_stmt* s, const std::string& record_id) {
+  sqlite3_reset(s);
+  bind_text(s, 1, record_id);
+  if (sqlite3_step(s) != SQLITE_DONE) return db.error("take record " + record_id + " out of the quarantine");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -111,10 +175,13 @@ Result<std::unique_ptr<SqliteClinicStore>> SqliteClinicStore::open(const std::fi
       if (Status s = db->exec(kUpgrade1, "upgrade the clinic database"); !s.ok()) return s;
     }
     if (Status s = db->exec(kSchema, "create the clinic database schema"); !s.ok()) return s;
+    if (Status s = db->exec(kQuarantineTable, "create the quarantine table"); !s.ok()) return s;
     if (upgrade) {
       if (Status s = db->exec(kUpgrade1Copy, "upgrade the clinic database"); !s.ok()) return s;
     }
     if (Status s = tx.commit(); !s.ok()) return s;
+  } else if (Status s = db->exec(kQuarantineTable, "create the quarantine table"); !s.ok()) {
+    return s;
   }
   return std::unique_ptr<SqliteClinicStore>(new SqliteClinicStore(std::move(db)));
 }
@@ -212,52 +279,70 @@ Result<std::vector<ReceiptOutbox>> SqliteClinicStore::receipt_entries(const std:
   return out;
 }
 
-Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, std::span<const ClinicRecord> records,
-                                                       std::span<const std::string> seal_digests) {
+Result<ImportCounts> SqliteClinicStore::import_bundle(const IngestedBundle& b, std::span<const ClinicRecord> records,
+                                                      std::span<const std::string> seal_digests,
+                                                      std::span<const QuarantinedRecord> quarantined) {
   SqliteTransaction tx(*db_);
   if (Status s = tx.begin(); !s.ok()) return s;
   auto seal = db_->prepare("INSERT OR IGNORE INTO seals(digest, record_id) VALUES(?,?)");
   if (!seal.ok()) return seal.status();
-  for (std::size_t i = 0; i < records.size() && i < seal_digests.size(); ++i) {
+  auto put_seal = [&](const std::string& digest, const std::string& record_id) -> Status {
     sqlite3_reset(seal->get());
-    sqlite3_bind_text(seal->get(), 1, seal_digests[i].c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(seal->get(), 2, records[i].id.c_str(), -1, SQLITE_TRANSIENT);
+    bind_text(seal->get(), 1, digest);
+    bind_text(seal->get(), 2, record_id);
     if (sqlite3_step(seal->get()) != SQLITE_DONE) return db_->error("store seal digest");
+    return Status::Ok();
+  };
+  for (std::size_t i = 0; i < records.size() && i < seal_digests.size(); ++i) {
+    if (Status s = put_seal(seal_digests[i], records[i].id); !s.ok()) return s;
   }
-  auto ins = db_->prepare(
-      "INSERT OR IGNORE INTO records(id,kiosk,bundle_seq,kind,priority,created_ms,questionnaire,score,severity,"
-      "flags,subject,authored,body,corrected_ms,clock_note) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  // A quarantined payload's digest is kept too: the same sealed bytes under
+  // another record id are a replay whether or not the first was imported.
+  for (const QuarantinedRecord& q : quarantined) {
+    if (Status s = put_seal(q.seal_digest, q.record.id.to_string()); !s.ok()) return s;
+  }
+  auto ins = db_->prepare(kInsertRecord);
   if (!ins.ok()) return ins.status();
-  std::uint64_t added = 0;
+  auto unq = db_->prepare(kUnquarantine);
+  if (!unq.ok()) return unq.status();
+  ImportCounts counts;
   for (const ClinicRecord& r : records) {
-    sqlite3_stmt* s = ins->get();
+    auto added = insert_record(*db_, ins->get(), r);
+    if (!added.ok()) return added.status();
+    if (*added) ++counts.added;
+    // Quarantined from an earlier bundle, and fine in this one.
+    if (Status s = unquarantine(*db_, unq->get(), r.id); !s.ok()) return s;
+  }
+  auto qin = db_->prepare(
+      "INSERT OR IGNORE INTO quarantine(record_id,kiosk,generation,bundle_seq,bundle_version,kind,priority,boot_id,"
+      "mono_ms,seq,dict_id,sealed,seal_digest,corrected_ms,clock_note,questionnaire,reason,since_ms) "
+      "SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,? WHERE NOT EXISTS(SELECT 1 FROM records WHERE id=?1)");
+  if (!qin.ok()) return qin.status();
+  for (std::size_t i = 0; i < quarantined.size(); ++i) {
+    const QuarantinedRecord& q = quarantined[i];
+    sqlite3_stmt* s = qin->get();
     sqlite3_reset(s);
-    sqlite3_bind_text(s, 1, r.id.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, r.kiosk_id.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(r.bundle_seq));
-    sqlite3_bind_text(s, 4, r.kind.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 5, r.priority);
-    sqlite3_bind_int64(s, 6, r.created_ms);
-    sqlite3_bind_text(s, 7, r.questionnaire.c_str(), -1, SQLITE_TRANSIENT);
-    if (r.score) {
-      sqlite3_bind_double(s, 8, *r.score);
-    } else {
-      sqlite3_bind_null(s, 8);
-    }
-    sqlite3_bind_text(s, 9, r.severity.c_str(), -1, SQLITE_TRANSIENT);
-    const std::string flags = join(r.flags);
-    sqlite3_bind_text(s, 10, flags.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 11, r.subject.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 12, r.authored.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 13, r.body.c_str(), -1, SQLITE_TRANSIENT);
-    if (r.corrected_ms) {
-      sqlite3_bind_int64(s, 14, *r.corrected_ms);
-    } else {
-      sqlite3_bind_null(s, 14);
-    }
-    sqlite3_bind_text(s, 15, r.clock_note.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) != SQLITE_DONE) return db_->error("insert record " + r.id);
-    added += static_cast<std::uint64_t>(sqlite3_changes(db_->get()));
+    const std::string id = q.record.id.to_string();
+    bind_text(s, 1, id);
+    bind_text(s, 2, q.kiosk_id);
+    bind_text(s, 3, q.generation);
+    sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(q.bundle_seq));
+    sqlite3_bind_int(s, 5, q.bundle_version);
+    sqlite3_bind_int(s, 6, static_cast<int>(q.record.kind));
+    sqlite3_bind_int(s, 7, static_cast<int>(q.record.priority));
+    sqlite3_bind_blob(s, 8, q.record.boot_id.data(), static_cast<int>(q.record.boot_id.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 9, static_cast<sqlite3_int64>(q.record.mono_ms));
+    sqlite3_bind_int64(s, 10, static_cast<sqlite3_int64>(q.record.seq));
+    sqlite3_bind_int64(s, 11, q.record.dict_id);
+    sqlite3_bind_blob(s, 12, q.record.sealed.data(), static_cast<int>(q.record.sealed.size()), SQLITE_TRANSIENT);
+    bind_text(s, 13, q.seal_digest);
+    bind_optional(s, 14, q.corrected_ms);
+    bind_text(s, 15, q.clock_note);
+    bind_text(s, 16, q.questionnaire);
+    bind_text(s, 17, q.reason);
+    sqlite3_bind_int64(s, 18, q.since_ms);
+    if (sqlite3_step(s) != SQLITE_DONE) return db_->error("quarantine record " + id);
+    if (sqlite3_changes(db_->get()) > 0) counts.quarantined.push_back(i);
   }
   auto bun = db_->prepare(
       "INSERT INTO bundles(kiosk,generation,seq,hash,received_ms,source,records,new_records) VALUES(?,?,?,?,?,?,?,?)");
@@ -270,10 +355,78 @@ Result<std::uint64_t> SqliteClinicStore::import_bundle(const IngestedBundle& b, 
   sqlite3_bind_int64(s, 5, b.received_ms);
   sqlite3_bind_text(s, 6, b.source.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(records.size()));
-  sqlite3_bind_int64(s, 8, static_cast<sqlite3_int64>(added));
+  sqlite3_bind_int64(s, 8, static_cast<sqlite3_int64>(counts.added));
   if (sqlite3_step(s) != SQLITE_DONE) return db_->error("insert bundle");
   if (Status c = tx.commit(); !c.ok()) return c;
-  return added;
+  return counts;
+}
+
+Result<std::vector<QuarantinedRecord>> SqliteClinicStore::quarantined() {
+  auto st = db_->prepare(
+      "SELECT record_id,kiosk,generation,bundle_seq,bundle_version,kind,priority,boot_id,mono_ms,seq,dict_id,sealed,"
+      "seal_digest,corrected_ms,clock_note,questionnaire,reason,since_ms FROM quarantine ORDER BY since_ms, record_id");
+  if (!st.ok()) return st.status();
+  std::vector<QuarantinedRecord> out;
+  sqlite3_stmt* s = st->get();
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    QuarantinedRecord q;
+    const std::string id = text_at(s, 0);
+    auto rid = RecordId::parse(id);
+    auto kind = kind_from_code(static_cast<std::uint8_t>(sqlite3_column_int(s, 5)));
+    const int priority = sqlite3_column_int(s, 6);
+    if (!rid || !kind || priority < 0 || priority > static_cast<int>(Priority::audit) ||
+        sqlite3_column_bytes(s, 7) != static_cast<int>(q.record.boot_id.size())) {
+      return Status(Errc::corrupt, db_->file + ": quarantined record '" + id + "' has unreadable metadata");
+    }
+    q.record.id = *rid;
+    q.record.kind = *kind;
+    q.record.priority = static_cast<Priority>(priority);
+    std::memcpy(q.record.boot_id.data(), sqlite3_column_blob(s, 7), q.record.boot_id.size());
+    q.record.mono_ms = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
+    q.record.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 9));
+    q.record.dict_id = static_cast<std::uint32_t>(sqlite3_column_int64(s, 10));
+    const auto* sealed = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, 11));
+    q.record.sealed.assign(sealed, sealed + sqlite3_column_bytes(s, 11));
+    q.kiosk_id = text_at(s, 1);
+    q.generation = text_at(s, 2);
+    q.bundle_seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+    q.bundle_version = static_cast<std::uint8_t>(sqlite3_column_int(s, 4));
+    q.seal_digest = text_at(s, 12);
+    if (sqlite3_column_type(s, 13) != SQLITE_NULL) q.corrected_ms = sqlite3_column_int64(s, 13);
+    q.clock_note = text_at(s, 14);
+    q.questionnaire = text_at(s, 15);
+    q.reason = text_at(s, 16);
+    q.since_ms = sqlite3_column_int64(s, 17);
+    out.push_back(std::move(q));
+  }
+  if (rc != SQLITE_DONE) return db_->error("read the quarantine");
+  return out;
+}
+
+Result<bool> SqliteClinicStore::release_quarantined(const ClinicRecord& row) {
+  SqliteTransaction tx(*db_);
+  if (Status s = tx.begin(); !s.ok()) return s;
+  auto ins = db_->prepare(kInsertRecord);
+  if (!ins.ok()) return ins.status();
+  auto added = insert_record(*db_, ins->get(), row);
+  if (!added.ok()) return added.status();
+  auto unq = db_->prepare(kUnquarantine);
+  if (!unq.ok()) return unq.status();
+  if (Status s = unquarantine(*db_, unq->get(), row.id); !s.ok()) return s;
+  if (Status c = tx.commit(); !c.ok()) return c;
+  return *added;
+}
+
+Status SqliteClinicStore::update_quarantined(const std::string& record_id, const std::string& reason,
+                                             const std::string& questionnaire) {
+  auto st = db_->prepare("UPDATE quarantine SET reason=?, questionnaire=? WHERE record_id=?");
+  if (!st.ok()) return st.status();
+  bind_text(st->get(), 1, reason);
+  bind_text(st->get(), 2, questionnaire);
+  bind_text(st->get(), 3, record_id);
+  if (sqlite3_step(st->get()) != SQLITE_DONE) return db_->error("update quarantined record " + record_id);
+  return Status::Ok();
 }
 
 Status SqliteClinicStore::put_heartbeat(const Heartbeat& hb, std::int64_t received_ms) {

@@ -18,8 +18,13 @@ class SqliteClinicStore final : public ClinicStore {
   Result<BundleSeen> bundle_seen(const std::string& kiosk_id, const std::string& generation, std::uint64_t seq,
                                  const std::string& hash) override;
   Result<std::string> seal_owner(const std::string& seal_digest) override;
-  Result<std::uint64_t> import_bundle(const IngestedBundle& bundle, std::span<const ClinicRecord> records,
-                                      std::span<const std::string> seal_digests) override;
+  Result<ImportCounts> import_bundle(const IngestedBundle& bundle, std::span<const ClinicRecord> records,
+                                     std::span<const std::string> seal_digests,
+                                     std::span<const QuarantinedRecord> quarantined) override;
+  Result<std::vector<QuarantinedRecord>> quarantined() override;
+  Result<bool> release_quarantined(const ClinicRecord& row) override;
+  Status update_quarantined(const std::string& record_id, const std::string& reason,
+                            const std::string& questionnaire) override;
   Status record_rejection(const BundleRejection& r) override;
   Result<std::vector<ReceiptOutbox>> receipt_entries(const std::string& kiosk_id) override;
   Result<std::vector<std::string>> kiosks() override;

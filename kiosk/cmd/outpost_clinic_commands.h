@@ -16,7 +16,7 @@ struct CommonOptions {
 
 // keygen, enroll (outpost_clinic_keys.cpp).
 void register_keys(CLI::App& app, CommonOptions& common, int& exit_code);
-// ingest, export, alerts, fleet (outpost_clinic_ingest.cpp).
+// ingest, quarantine, export, alerts, fleet (outpost_clinic_ingest.cpp).
 void register_ingest(CLI::App& app, CommonOptions& common, int& exit_code);
 
 }  // namespace outpost::clinic

@@ -1,5 +1,6 @@
-// outpost-clinic ingest / export / alerts / fleet (docs/design.md, "Clinic
-// server layout"): bundles in, clinical data and fleet health out.
+// outpost-clinic ingest / quarantine / export / alerts / fleet
+// (docs/design.md, "Clinic server layout"): bundles in, clinical data and
+// fleet health out.
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Exit status of ingest when a bundle was rejected or a record quarantined,
+// and of `quarantine retry` while records remain quarantined: delivery
+// happened, but the clinic has something to look at.
 constexpr int kExitRejected = 2;
 
 int fail(const Status& s) {
@@ -45,6 +49,45 @@ struct IngestArgs {
   bool no_receipts = false;
 };
 
+// What opening and importing records takes: the clinic's sealing pair, the
+// dictionaries and the Questionnaire library.
+struct Opener {
+  sync::ClinicDir clinic;
+  sync::SealingKeyPair sealing;
+  sync::Dictionaries dicts;
+  sync::QuestionnaireLibrary lib;
+};
+
+Result<Opener> load_opener(const std::string& clinic_dir, const std::string& dictionaries,
+                           const std::string& questionnaires) {
+  Opener o;
+  o.clinic = sync::ClinicDir{clinic_dir};
+  auto pk = sync::load_key<sync::SealingPublicKey>(o.clinic.sealing_pk());
+  if (!pk.ok()) return pk.status();
+  auto sk = sync::load_key<sync::SealingSecretKey>(o.clinic.sealing_sk());
+  if (!sk.ok()) return sk.status();
+  o.sealing = sync::SealingKeyPair{*pk, *sk};
+  auto dicts = sync::Dictionaries::load(dictionaries);
+  if (!dicts.ok()) return dicts.status();
+  o.dicts = std::move(dicts.value());
+  auto lib = sync::QuestionnaireLibrary::load(questionnaires);
+  if (!lib.ok()) return lib.status();
+  o.lib = std::move(lib.value());
+  return o;
+}
+
+// "quarantine holds N records": printed by every ingest while the quarantine
+// is not empty, so a later clean run (exit 0) does not hide it.
+Status print_quarantine_hint(sync::ClinicStore& store, const std::string& db) {
+  auto held = store.quarantined();
+  if (!held.ok()) return held.status();
+  if (!held->empty()) {
+    std::cout << "quarantine holds " << held->size() << " record" << (held->size() == 1 ? "" : "s")
+              << ": outpost-clinic quarantine list --db " << db << "\n";
+  }
+  return Status::Ok();
+}
+
 int run_ingest(const IngestArgs& a) {
   std::string from = a.from;
   if (from.starts_with("file://")) from = from.substr(7);
@@ -53,35 +96,83 @@ int run_ingest(const IngestArgs& a) {
                                                    "': the drop box is write-only over the network; run ingest on "
                                                    "the server against its data folder, or give a file:// path"));
   }
-  sync::ClinicDir clinic{a.clinic};
-  auto pk = sync::load_key<sync::SealingPublicKey>(clinic.sealing_pk());
-  if (!pk.ok()) return fail(pk.status());
-  auto sk = sync::load_key<sync::SealingSecretKey>(clinic.sealing_sk());
-  if (!sk.ok()) return fail(sk.status());
-  sync::SealingKeyPair sealing{*pk, *sk};
-  auto dicts = sync::Dictionaries::load(a.dictionaries);
-  if (!dicts.ok()) return fail(dicts.status());
-  auto lib = sync::QuestionnaireLibrary::load(a.questionnaires);
-  if (!lib.ok()) return fail(lib.status());
+  auto opener = load_opener(a.clinic, a.dictionaries, a.questionnaires);
+  if (!opener.ok()) return fail(opener.status());
+  const Opener& o = *opener;
   auto store = open_db(a.db);
   if (!store.ok()) return fail(store.status());
   SystemClock clock;
-  sync::Ingester ingester(clinic, sealing, *dicts, *lib, **store, clock);
+  sync::Ingester ingester(o.clinic, o.sealing, o.dicts, o.lib, **store, clock);
   sync::IngestReport report;
   if (Status s = ingester.ingest_folder(from, report); !s.ok()) return fail(s);
   if (!a.no_receipts) {
     // Receipts go back the way the bundles came: the drop box serves
     // <from>/receipts/ to each kiosk; a USB stick carries them home.
-    auto signing = sync::load_key<sync::SigningSecretKey>(clinic.signing_sk());
+    auto signing = sync::load_key<sync::SigningSecretKey>(o.clinic.signing_sk());
     if (!signing.ok()) return fail(signing.status());
     const fs::path dir = a.receipts.empty() ? fs::path(from) / "receipts" : fs::path(a.receipts);
     if (Status s = ingester.write_receipts(dir, *signing, report); !s.ok()) return fail(s);
   }
   for (const auto& r : report.rejections) std::cout << "rejected: " << r << "\n";
+  for (const auto& q : report.quarantines) std::cout << "quarantined: " << q << "\n";
+  if (Status s = print_quarantine_hint(**store, a.db); !s.ok()) return fail(s);
   std::cout << "new " << report.new_records << ", duplicate " << report.duplicate_records << ", rejected "
-            << report.rejected_bundles << " (bundles already ingested: " << report.known_bundles
-            << ", heartbeats: " << report.heartbeats << ", receipts: " << report.receipts << ")\n";
-  return report.rejected_bundles > 0 ? kExitRejected : 0;
+            << report.rejected_bundles << ", quarantined " << report.quarantined_records
+            << " (bundles already ingested: " << report.known_bundles << ", heartbeats: " << report.heartbeats
+            << ", receipts: " << report.receipts << ")\n";
+  return report.rejected_bundles > 0 || report.quarantined_records > 0 ? kExitRejected : 0;
+}
+
+int run_quarantine_list(const std::string& db, bool as_json) {
+  auto store = open_db(db);
+  if (!store.ok()) return fail(store.status());
+  // Listing reads the rows only: nothing is opened.
+  auto held = (*store)->quarantined();
+  if (!held.ok()) return fail(held.status());
+  if (as_json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& q : *held) {
+      rows.push_back({{"record_id", q.record.id.to_string()},
+                      {"kiosk", q.kiosk_id},
+                      {"generation", q.generation},
+                      {"bundle_seq", q.bundle_seq},
+                      {"kind", sync::kind_name(q.record.kind)},
+                      {"questionnaire", q.questionnaire.empty() ? nlohmann::json() : nlohmann::json(q.questionnaire)},
+                      {"reason", q.reason},
+                      {"since", iso_time(q.since_ms)},
+                      {"since_ms", q.since_ms}});
+    }
+    std::cout << nlohmann::json{{"quarantined", held->size()}, {"records", rows}}.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "record_id\tkiosk\tkind\tquestionnaire\tsince\treason\n";
+  for (const auto& q : *held) {
+    std::cout << q.record.id.to_string() << "\t" << q.kiosk_id << "\t" << sync::kind_name(q.record.kind) << "\t"
+              << (q.questionnaire.empty() ? "-" : q.questionnaire) << "\t" << iso_time(q.since_ms) << "\t"
+              << q.reason << "\n";
+  }
+  std::cout << "quarantined " << held->size() << "\n";
+  return 0;
+}
+
+struct RetryArgs {
+  std::string clinic, db, questionnaires, dictionaries;
+};
+
+int run_quarantine_retry(const RetryArgs& a) {
+  auto opener = load_opener(a.clinic, a.dictionaries, a.questionnaires);
+  if (!opener.ok()) return fail(opener.status());
+  const Opener& o = *opener;
+  auto store = open_db(a.db);
+  if (!store.ok()) return fail(store.status());
+  SystemClock clock;
+  sync::Ingester ingester(o.clinic, o.sealing, o.dicts, o.lib, **store, clock);
+  sync::RetryReport report;
+  if (Status s = ingester.retry_quarantined(report); !s.ok()) return fail(s);
+  for (const auto& r : report.reasons) std::cout << "quarantined: " << r << "\n";
+  std::cout << "imported " << report.imported << ", duplicate " << report.duplicate << ", still quarantined "
+            << report.remaining << "\n";
+  return report.remaining > 0 ? kExitRejected : 0;
 }
 
 std::string csv_field(const std::string& s) {
@@ -230,7 +321,9 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   a->questionnaires = config_dir + "/questionnaires";
   a->dictionaries = config_dir + "/dictionaries";
   auto* ingest = app.add_subcommand(
-      "ingest", "verify, decrypt and import bundles; prints new / duplicate / rejected (exit 2 if any rejected)");
+      "ingest",
+      "verify, decrypt and import bundles; prints new / duplicate / rejected / quarantined (exit 2 if any rejected "
+      "or quarantined)");
   ingest->add_option("--clinic", a->clinic, "clinic key directory (CLINIC_DIR)")->required();
   ingest->add_option("--from", a->from, "drop box data folder or USB stick (path or file://)")->required();
   ingest->add_option("--db", a->db, "clinic database (SQLite)")->required();
@@ -264,6 +357,25 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   auto* fleet = app.add_subcommand("fleet", "kiosks with last heartbeat, queue depth and clock skew");
   fleet->add_option("--db", *fleet_db, "clinic database")->required();
   fleet->callback([fleet_db, &exit_code] { exit_code = run_fleet(*fleet_db); });
+
+  auto* quarantine = app.add_subcommand(
+      "quarantine", "records that arrived but could not be imported yet (e.g. their questionnaire is missing)");
+  quarantine->require_subcommand(1);
+  auto list = std::make_shared<std::pair<std::string, bool>>();
+  auto* list_cmd = quarantine->add_subcommand("list", "list quarantined records without opening them");
+  list_cmd->add_option("--db", list->first, "clinic database")->required();
+  list_cmd->add_flag("--json", list->second, "print JSON");
+  list_cmd->callback([list, &exit_code] { exit_code = run_quarantine_list(list->first, list->second); });
+  auto r = std::make_shared<RetryArgs>();
+  r->questionnaires = a->questionnaires;
+  r->dictionaries = a->dictionaries;
+  auto* retry = quarantine->add_subcommand(
+      "retry", "open quarantined records again and import those the library now covers (exit 2 while any remain)");
+  retry->add_option("--clinic", r->clinic, "clinic key directory (CLINIC_DIR)")->required();
+  retry->add_option("--db", r->db, "clinic database (SQLite)")->required();
+  retry->add_option("--questionnaires", r->questionnaires, "folder of Questionnaire JSON files");
+  retry->add_option("--dictionaries", r->dictionaries, "folder of zstd dictionaries");
+  retry->callback([r, &exit_code] { exit_code = run_quarantine_retry(*r); });
 }
 
 }  // namespace outpost::clinic

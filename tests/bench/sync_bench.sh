@@ -46,7 +46,7 @@ got=$(ingest_line)
 wire=$(( (up + down) / N_WIRE ))
 echo "bench wire: $N_WIRE records, $((up + down)) bytes on the wire ($up up, $down down, $conns connections)"
 echo "bench wire: $wire B/record end to end (TLS + HTTP + heartbeat); bundles alone $((bundle_bytes / N_WIRE)) B/record; target <= 200"
-[[ $got == "new $N_WIRE, duplicate 0, rejected 0" ]] || { echo "bench wire: ingest said '$got'" >&2; status=1; }
+[[ $got == "new $N_WIRE, duplicate 0, rejected 0, quarantined 0" ]] || { echo "bench wire: ingest said '$got'" >&2; status=1; }
 ((wire <= 200)) || { echo "bench wire: above the 200 B/record target" >&2; status=1; }
 
 # 2. Drain through 64 kbit/s.
@@ -79,6 +79,6 @@ bundle_bytes=$(find "$DROPBOX_DATA/inbox/kiosk-b" -name '*.opb' -printf '%s\n' |
 got=$(ingest_line)
 read -r secs goodput <<< "$(python3 -c "t=$end-$start; print('%.1f %.0f' % (t, 100.0 * $bundle_bytes / t / 8000.0))")"
 echo "bench drain: $N_DRAIN records ($bundle_bytes bundle bytes) through 64 kbit/s in ${secs} s; goodput ${goodput}% of the link (target >= 80%)"
-[[ $got == "new $N_DRAIN, duplicate 0, rejected 0" ]] || { echo "bench drain: ingest said '$got'" >&2; status=1; }
+[[ $got == "new $N_DRAIN, duplicate 0, rejected 0, quarantined 0" ]] || { echo "bench drain: ingest said '$got'" >&2; status=1; }
 ((goodput >= 80)) || { echo "bench drain: below the 80% target" >&2; status=1; }
 exit $status

@@ -77,7 +77,7 @@ cp "$a1" "$bad/inbox/kiosk-b/$a1_name"
 rc=0
 "$BIN/outpost-clinic" ingest --clinic "$CLINIC_DIR" --from "$bad" --db "$CLINIC_DB" > "$DROPBOX_DIR/ingest.out" || rc=$?
 expect "ingest exit with rejections" 2 "$rc"
-expect "counts" "new 0, duplicate 0, rejected 4" "$(tail -1 "$DROPBOX_DIR/ingest.out" | cut -d' ' -f1-6)"
+expect "counts" "new 0, duplicate 0, rejected 4" "$(tail -1 "$DROPBOX_DIR/ingest.out" | cut -d, -f1-3)"
 contains "unknown key" "kiosk-x-[0-9a-f]*-0000000001-[0-9a-f]*.opb: unknown kiosk 'kiosk-x'" "$DROPBOX_DIR/ingest.out"
 contains "tampered" "inbox/kiosk-a/$a1_name: .*\(tampered\|corrupt\)" "$DROPBOX_DIR/ingest.out"
 contains "replayed under another name" "kiosk-a-0000000099.opb: replayed" "$DROPBOX_DIR/ingest.out"
@@ -88,10 +88,10 @@ expect "nothing imported from rejected bundles" 1 "$(wc -l < "$DROPBOX_DIR/after
 # The genuine bundles still import afterwards, and a replay after that is
 # recognised as the same bundle (no import, no error).
 expect "genuine ingest" "new 8, duplicate 0, rejected 0" \
-  "$("$BIN/outpost-clinic" ingest --clinic "$CLINIC_DIR" --from "$DROPBOX_DATA" --db "$CLINIC_DB" | tail -1 | cut -d' ' -f1-6)"
+  "$("$BIN/outpost-clinic" ingest --clinic "$CLINIC_DIR" --from "$DROPBOX_DATA" --db "$CLINIC_DB" | tail -1 | cut -d, -f1-3)"
 rc=0
 "$BIN/outpost-clinic" ingest --clinic "$CLINIC_DIR" --from "$bad" --db "$CLINIC_DB" > "$DROPBOX_DIR/ingest.out" || rc=$?
-expect "replays still rejected after import" "new 0, duplicate 0, rejected 4" "$(tail -1 "$DROPBOX_DIR/ingest.out" | cut -d' ' -f1-6)"
+expect "replays still rejected after import" "new 0, duplicate 0, rejected 4" "$(tail -1 "$DROPBOX_DIR/ingest.out" | cut -d, -f1-3)"
 
 cat "$DROPBOX_DIR/ingest.out" >&2
 finish sync_security

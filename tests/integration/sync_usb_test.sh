@@ -13,8 +13,8 @@ source "$here/expect.sh"
 source "$here/kiosk_env.sh"
 trap dropbox_stop EXIT
 
-ingest() {  # from -> "new N, duplicate D, rejected R (bundles already ingested: K"
-  "$BIN/outpost-clinic" ingest --clinic "$CLINIC_DIR" --from "$1" --db "$CLINIC_DB" | tail -1 | cut -d, -f1-3
+ingest() {  # from -> "new N, duplicate D, rejected R, quarantined Q (bundles already ingested: K"
+  "$BIN/outpost-clinic" ingest --clinic "$CLINIC_DIR" --from "$1" --db "$CLINIC_DB" | tail -1 | cut -d, -f1-4
 }
 
 dropbox_prepare kiosk-a
@@ -31,7 +31,7 @@ expect "export says" "40 records" "$(grep -o '40 records' "$DROPBOX_DIR/export.o
 bundles=$(find "$usb" -name '*.opb' | wc -l)
 check "several bundles on the stick ($bundles)" test "$bundles" -gt 1
 expect "nothing but bundles on the stick" 0 "$(find "$usb" -type f ! -name '*.opb' | wc -l)"
-expect "ingest from the stick" "new 40, duplicate 0, rejected 0 (bundles already ingested: 0" "$(ingest "$usb")"
+expect "ingest from the stick" "new 40, duplicate 0, rejected 0, quarantined 0 (bundles already ingested: 0" "$(ingest "$usb")"
 check "the clinic's receipt is on the stick" test -s "$usb/receipts/kiosk-a.json"
 status() { "$BIN/outpostctl" --config "$conf" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 expect "nothing confirmed on the kiosk before the stick comes back" 0 "$(status confirmed)"
@@ -42,7 +42,7 @@ submit_checkins kiosk-a 7 "$DROPBOX_DIR/ids-later.tsv"
 dropbox_run
 "$BIN/outpost-syncd" --once --config "$conf" > /dev/null
 expect "network delivery after the stick" \
-  "new 7, duplicate 0, rejected 0 (bundles already ingested: $bundles" "$(ingest "$DROPBOX_DATA")"
+  "new 7, duplicate 0, rejected 0, quarantined 0 (bundles already ingested: $bundles" "$(ingest "$DROPBOX_DATA")"
 expect "accepted, not yet confirmed" 47 "$(status accepted)"
 # The next pass fetches the receipt the ingest wrote: now confirmed.
 "$BIN/outpost-syncd" --once --config "$conf" > /dev/null
@@ -59,7 +59,7 @@ submit_checkins kiosk-a 3 "$DROPBOX_DIR/ids-last.tsv"
 usb2=$DROPBOX_DIR/usb-stick-2
 mkdir -p "$usb2"
 "$BIN/outpostctl" --config "$conf" export --to "$usb2" > /dev/null
-expect "ingest from the second stick" "new 3, duplicate 0, rejected 0 (bundles already ingested: 0" "$(ingest "$usb2")"
+expect "ingest from the second stick" "new 3, duplicate 0, rejected 0, quarantined 0 (bundles already ingested: 0" "$(ingest "$usb2")"
 "$BIN/outpostctl" --config "$conf" export --to "$usb2" > "$DROPBOX_DIR/export3.out"
 contains "the stick's receipt confirms" "receipt on the stick: 3 records confirmed" "$DROPBOX_DIR/export3.out"
 expect "confirmed after the USB round trip" 50 "$(status confirmed)"
@@ -67,7 +67,7 @@ cat "$DROPBOX_DIR/ids-last.tsv" >> "$DROPBOX_DIR/ids-later.tsv"
 cat "$DROPBOX_DIR/ids.tsv" "$DROPBOX_DIR/ids-later.tsv" > "$DROPBOX_DIR/all.tsv"
 "$BIN/outpost-clinic" export --db "$CLINIC_DB" --format csv --out "$DROPBOX_DIR/export.csv"
 check "every check-in once with its score" python3 "$here/checkins.py" check "$DROPBOX_DIR/all.tsv" "$DROPBOX_DIR/export.csv"
-expect "stick again after the network" "new 0, duplicate 0, rejected 0 (bundles already ingested: $bundles" \
+expect "stick again after the network" "new 0, duplicate 0, rejected 0, quarantined 0 (bundles already ingested: $bundles" \
   "$(ingest "$usb")"
 check "no patient code or answers in the receipts" bash -c "! grep -l 'valueCoding\|subject' '$usb/receipts/kiosk-a.json' '$DROPBOX_DATA/receipts/kiosk-a.json'"
 

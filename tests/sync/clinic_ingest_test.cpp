@@ -344,3 +344,278 @@ TEST_CASE("heartbeats are verified and ordered by generation and sequence, never
   auto fleet = c.store->fleet();
   CHECK((*fleet)[0].received_ms == 9'000);
 }
+
+namespace {
+
+// A questionnaire the clinic's shipped library lacks: GAD-7 under its own
+// url and version, written as a Questionnaire file into `dir` (which also
+// gets the shipped PHQ-9, so a library loaded from it knows both).
+constexpr const char* kLocalUrl = "urn:outpost:test:gad-7-local";
+constexpr const char* kLocalKey = "urn:outpost:test:gad-7-local|9.0.0";
+
+Questionnaire write_local_questionnaire(const fs::path& dir) {
+  auto doc = nlohmann::json::parse(testing::read_file(testing::source_dir() / "config/questionnaires/gad-7.json"));
+  doc["url"] = kLocalUrl;
+  doc["version"] = "9.0.0";
+  fs::create_directories(dir);
+  testing::write_file(dir / "gad-7-local.json", doc.dump());
+  const fs::path shipped = testing::source_dir() / "config/questionnaires";
+  testing::write_file(dir / "phq-9.json", testing::read_file(shipped / "phq-9.json"));
+  auto q = Questionnaire::parse(doc.dump(), "gad-7-local.json");
+  REQUIRE_MESSAGE(q.ok(), q.status().to_string());
+  return std::move(q).value();
+}
+
+QuestionnaireLibrary load_library(const fs::path& dir) {
+  auto l = QuestionnaireLibrary::load(dir);
+  REQUIRE_MESSAGE(l.ok(), l.status().to_string());
+  return std::move(l).value();
+}
+
+// The answers of a GAD-7 test response (read against the shipped GAD-7,
+// whose url the response names; the linkIds are the same in `local`).
+Answers gad7_answers() {
+  auto q = Questionnaire::parse(testing::read_file(testing::source_dir() / "config/questionnaires/gad-7.json"));
+  REQUIRE(q.ok());
+  return testing::load_answers(*q, "gad7-en-severe.json");
+}
+
+// A check-in of `q` with those answers, for `subject`.
+Record local_checkin(Clinic& c, const Questionnaire& q, const std::string& subject = "") {
+  Answers answers = gad7_answers();
+  SecretBytes plain = encode_checkin(q, answers, ResponseMeta{"en", subject, "2026-01-01T00:00:00Z"});
+  return c.sealed(RecordKind::questionnaire_response, plain.view());
+}
+
+std::size_t quarantine_size(Clinic& c) {
+  auto held = c.store->quarantined();
+  REQUIRE(held.ok());
+  return held->size();
+}
+
+}  // namespace
+
+TEST_CASE("a record whose questionnaire the clinic lacks is quarantined sealed and the rest of its bundle is stored") {
+  Clinic c;
+  const Questionnaire local = write_local_questionnaire(c.dir / "library");
+  auto [good1, score1] = c.checkin("phq9-en-none.json");
+  auto [good2, score2] = c.checkin("phq9-en-moderate.json");
+  Record stranger = local_checkin(c, local, "123456782");
+  Bytes b = c.bundle(1, {good1, stranger, good2});
+  const std::int64_t at = c.clock.wall_ms();
+  Ingester in = c.ingester();
+  IngestReport r;
+  REQUIRE(in.ingest_bundle(name(b), b, r).ok());
+  CHECK(r.new_records == 2);
+  CHECK(r.quarantined_records == 1);
+  CHECK(r.duplicate_records == 0);
+  CHECK(r.rejected_bundles == 0);
+  REQUIRE(r.quarantines.size() == 1);
+  CHECK(r.quarantines[0] == name(b) + ": record " + stranger.id.to_string() + ": questionnaire '" + kLocalKey +
+                                "' is not in the library");
+  CHECK(c.store->records()->size() == 2);
+
+  // Kept exactly as the bundle carried it, sealed; nothing of the payload.
+  auto held = c.store->quarantined();
+  REQUIRE(held.ok());
+  REQUIRE(held->size() == 1);
+  const QuarantinedRecord& q = (*held)[0];
+  CHECK(q.record.id == stranger.id);
+  CHECK(q.record.kind == stranger.kind);
+  CHECK(q.record.priority == stranger.priority);
+  CHECK(q.record.dict_id == stranger.dict_id);
+  CHECK(q.record.boot_id == stranger.boot_id);
+  CHECK(q.record.mono_ms == stranger.mono_ms);
+  CHECK(q.record.sealed == stranger.sealed);
+  CHECK(q.kiosk_id == "kiosk-a");
+  CHECK(q.generation == generation_hex(kGeneration));
+  CHECK(q.bundle_seq == 1);
+  CHECK(q.bundle_version == kBundleVersion);
+  CHECK(q.questionnaire == kLocalKey);
+  CHECK(q.reason == std::string("questionnaire '") + kLocalKey + "' is not in the library");
+  CHECK(q.since_ms == at);
+  CHECK(q.reason.find("123456782") == std::string::npos);
+
+  // Delivered: the receipt confirms the bundle, so the kiosk lets it go.
+  REQUIRE(in.write_receipts(c.dir / "receipts", *load_key<SigningSecretKey>(c.keys.signing_sk()), r).ok());
+  auto receipt = verify_receipt(testing::read_bytes(c.dir / "receipts/kiosk-a.json"),
+                                *load_key<SigningPublicKey>(c.keys.signing_pk()));
+  REQUIRE(receipt.ok());
+  REQUIRE(receipt->find(kGeneration) != nullptr);
+  CHECK(receipt->find(kGeneration)->through == 1);
+  CHECK(receipt->find(kGeneration)->rejected.empty());
+
+  // The same bundle again (USB, then network): already ingested, nothing added.
+  REQUIRE(in.ingest_bundle(name(b), b, r).ok());
+  CHECK(r.known_bundles == 1);
+  CHECK(r.quarantined_records == 1);
+  CHECK(quarantine_size(c) == 1);
+
+  // Retrying with the same library changes nothing.
+  RetryReport same;
+  REQUIRE(in.retry_quarantined(same).ok());
+  CHECK(same.imported == 0);
+  CHECK(same.remaining == 1);
+  REQUIRE(same.reasons.size() == 1);
+  CHECK(same.reasons[0].find("is not in the library") != std::string::npos);
+  CHECK(quarantine_size(c) == 1);
+
+  // The clinic adds the questionnaire: the retry imports it, once.
+  const QuestionnaireLibrary newer = load_library(c.dir / "library");
+  Ingester in2(c.keys, c.sealing, c.dicts, newer, *c.store, c.clock);
+  RetryReport fixed;
+  REQUIRE(in2.retry_quarantined(fixed).ok());
+  CHECK(fixed.imported == 1);
+  CHECK(fixed.remaining == 0);
+  CHECK(quarantine_size(c) == 0);
+  auto rows = c.store->records();
+  REQUIRE(rows->size() == 3);
+  auto a = assess(local, gad7_answers());
+  REQUIRE(a.ok());
+  bool found = false;
+  for (const auto& row : *rows) {
+    if (row.id != stranger.id.to_string()) continue;
+    found = true;
+    CHECK(row.questionnaire == kLocalKey);
+    CHECK(row.score == std::optional<double>(a->score));
+    CHECK(row.subject == "123456782");
+    CHECK(row.kiosk_id == "kiosk-a");
+    CHECK(row.bundle_seq == 1);
+    CHECK(nlohmann::json::parse(row.body)["questionnaire"] == kLocalKey);
+  }
+  CHECK(found);
+  RetryReport again;
+  REQUIRE(in2.retry_quarantined(again).ok());
+  CHECK(again.imported + again.duplicate + again.remaining == 0);
+  CHECK(c.store->records()->size() == 3);
+}
+
+TEST_CASE("a quarantined record that arrives fine in another bundle is imported once and leaves the quarantine") {
+  Clinic c;
+  const Questionnaire local = write_local_questionnaire(c.dir / "library");
+  Record rec = local_checkin(c, local);
+  Ingester old_lib = c.ingester();
+  IngestReport r;
+  Bytes b1 = c.bundle(1, {rec});
+  REQUIRE(old_lib.ingest_bundle(name(b1), b1, r).ok());
+  CHECK(r.quarantined_records == 1);
+
+  // In another bundle while the library still lacks it: not quarantined twice.
+  Bytes b2 = c.bundle(2, {rec});
+  REQUIRE(old_lib.ingest_bundle(name(b2), b2, r).ok());
+  CHECK(r.quarantined_records == 1);
+  CHECK(r.duplicate_records == 1);
+  CHECK(r.quarantines.size() == 1);
+  REQUIRE(quarantine_size(c) == 1);
+  CHECK(c.store->quarantined()->front().bundle_seq == 1);
+
+  // With the questionnaire added, it arrives once more: imported, out of the quarantine.
+  const QuestionnaireLibrary newer = load_library(c.dir / "library");
+  Ingester new_lib(c.keys, c.sealing, c.dicts, newer, *c.store, c.clock);
+  Bytes b3 = c.bundle(3, {rec});
+  REQUIRE(new_lib.ingest_bundle(name(b3), b3, r).ok());
+  CHECK(r.new_records == 1);
+  CHECK(quarantine_size(c) == 0);
+  RetryReport retry;
+  REQUIRE(new_lib.retry_quarantined(retry).ok());
+  CHECK(retry.imported == 0);
+
+  // Imported, it is a duplicate wherever it turns up, even where it could not be read.
+  Bytes b4 = c.bundle(4, {rec});
+  REQUIRE(old_lib.ingest_bundle(name(b4), b4, r).ok());
+  CHECK(r.new_records == 1);
+  CHECK(r.quarantined_records == 1);
+  CHECK(r.duplicate_records == 2);
+  CHECK(quarantine_size(c) == 0);
+  CHECK(c.store->records()->size() == 1);
+}
+
+TEST_CASE("a check-in that does not decode against its questionnaire is quarantined with a reason naming both") {
+  Clinic c;
+  const std::string bad = R"({"q":"urn:outpost:questionnaire:phq-9|1.0.0","s":"123456782","a":["LA6568-5"]})";
+  Record rec = c.sealed(RecordKind::questionnaire_response, bad);
+  Bytes b = c.bundle(1, {rec, c.checkin("phq9-en-none.json").first});
+  Ingester in = c.ingester();
+  IngestReport r;
+  REQUIRE(in.ingest_bundle(name(b), b, r).ok());
+  CHECK(r.new_records == 1);
+  CHECK(r.quarantined_records == 1);
+  auto held = c.store->quarantined();
+  REQUIRE(held->size() == 1);
+  CHECK((*held)[0].questionnaire == "urn:outpost:questionnaire:phq-9|1.0.0");
+  CHECK((*held)[0].reason ==
+        "questionnaire 'urn:outpost:questionnaire:phq-9|1.0.0': check-in payload: 44250-9: expected an option index");
+  // The reason names items, never the answer or the patient code.
+  CHECK((*held)[0].reason.find("LA6568-5") == std::string::npos);
+  CHECK((*held)[0].reason.find("123456782") == std::string::npos);
+  RetryReport retry;
+  REQUIRE(in.retry_quarantined(retry).ok());
+  CHECK(retry.remaining == 1);
+}
+
+TEST_CASE("a seal that does not open still rejects the whole bundle, quarantine-worthy records included") {
+  Clinic c;
+  const Questionnaire local = write_local_questionnaire(c.dir / "library");
+  Record moved = c.checkin("phq9-en-none.json").first;
+  moved.priority = Priority::crisis;  // the seal is bound to the priority
+  Bytes b = c.bundle(1, {c.checkin("phq9-en-moderate.json").first, local_checkin(c, local), moved});
+  Ingester in = c.ingester();
+  IngestReport r;
+  REQUIRE(in.ingest_bundle(name(b), b, r).ok());
+  CHECK(r.rejected_bundles == 1);
+  REQUIRE(r.rejections.size() == 1);
+  CHECK(r.rejections[0].find("record 2 cannot be opened") != std::string::npos);
+  CHECK(r.new_records == 0);
+  CHECK(r.quarantined_records == 0);
+  CHECK(c.store->records()->empty());
+  CHECK(quarantine_size(c) == 0);
+}
+
+TEST_CASE("quarantine keeps a version 1 record's seal digest and its clock correction through a retry") {
+  Clinic c;
+  const Questionnaire local = write_local_questionnaire(c.dir / "library");
+  Answers answers = gad7_answers();
+  SecretBytes plain = encode_checkin(local, answers, ResponseMeta{"en", "", "2026-01-01T00:00:00Z"});
+  Record legacy;
+  legacy.id = RecordId::generate(c.clock.wall_ms());
+  legacy.kind = RecordKind::questionnaire_response;
+  legacy.priority = Priority::clinical;
+  auto s1 = seal_payload_v1(legacy.kind, plain.span(), c.dicts, c.sealing.pk);
+  REQUIRE(s1.ok());
+  legacy.sealed = s1->sealed;
+  legacy.dict_id = s1->dict_id;
+  BundleHeader h;
+  h.version = kBundleVersionV1;
+  h.kiosk_id = "kiosk-a";
+  h.seq = 1;
+  h.created_ms = c.clock.wall_ms();
+  h.mono_ms = 10'000;
+  legacy.mono_ms = 4'000;
+  Bytes v1 = encode_bundle(h, std::vector<Record>{legacy}, c.kiosk.sk).value();
+  // The drop box got it two hours after the kiosk's clock says it was made.
+  const std::int64_t received = c.clock.wall_ms() + 2 * 3'600'000;
+  Ingester in = c.ingester();
+  IngestReport r;
+  REQUIRE(in.ingest_bundle("inbox/kiosk-a/kiosk-a-0000000001.opb", v1, r, received).ok());
+  CHECK(r.quarantined_records == 1);
+
+  // The same sealed bytes under another id are still a replay.
+  Record copy = legacy;
+  copy.id = RecordId::generate(c.clock.wall_ms() + 5);
+  h.seq = 2;
+  Bytes v1copy = encode_bundle(h, std::vector<Record>{copy}, c.kiosk.sk).value();
+  REQUIRE(in.ingest_bundle("inbox/kiosk-a/kiosk-a-0000000002.opb", v1copy, r).ok());
+  CHECK(r.rejected_bundles == 1);
+  CHECK(r.rejections.back().find("carries the sealed payload of record " + legacy.id.to_string()) !=
+        std::string::npos);
+
+  const QuestionnaireLibrary newer = load_library(c.dir / "library");
+  Ingester in2(c.keys, c.sealing, c.dicts, newer, *c.store, c.clock);
+  RetryReport retry;
+  REQUIRE(in2.retry_quarantined(retry).ok());
+  CHECK(retry.imported == 1);
+  auto rows = c.store->records();
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].corrected_ms == std::optional<std::int64_t>(received - 6'000));
+  CHECK((*rows)[0].clock_note.find("time corrected from the bundle's mono clock") != std::string::npos);
+}
