@@ -77,7 +77,7 @@ expect "critical answers score as critical" '{"band":"moderate","critical_items"
 contains "syncd delivered everything" "7 records; nothing left" "$work/syncd.out"
 expect "ingest" "new 7, duplicate 0, rejected 0" \
   "$("$BIN/outpost-clinic" ingest --clinic "$work/clinic" --from "$work/dropbox" --db "$work/clinic.db" | tail -1 |
-    cut -d' ' -f1-6)"
+    cut -d, -f1-3)"
 
 export_as() {  # format out [options]
   "$BIN/outpost-clinic" export --db "$work/clinic.db" --format "$1" --out "$2" "${@:3}" 2> "$work/export.err"
