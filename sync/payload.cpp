@@ -9,6 +9,7 @@ namespace outpost::sync {
 using nlohmann::json;
 
 namespace {
+constexpr std::size_t kDigestChars = 8;  // 32 bits of the questionnaire digest, hex
 std::string questionnaire_ref(const Questionnaire& q) { return q.url() + "|" + q.version(); }
 
 // The items that take an answer, in document order: the positions of "a".
@@ -90,6 +91,9 @@ Result<AnswerValue> decode_value(const Item& item, const json& v) {
 SecretBytes encode_checkin(const Questionnaire& q, const Answers& answers, const ResponseMeta& meta) {
   json j = json::object();
   j["q"] = questionnaire_ref(q);
+  // The first 32 bits of the questionnaire's digest: the clinic re-expands
+  // only with exactly the file the kiosk used (docs/design.md, "Records").
+  j["d"] = q.digest().substr(0, kDigestChars);
   put_meta(j, meta);
   json a = json::array();
   std::size_t answered = 0;
@@ -129,6 +133,11 @@ Result<Checkin> decode_checkin(const Questionnaire& q, std::string_view payload)
   if (!j.ok()) return j.status();
   if ((*j)["q"].get<std::string>() != questionnaire_ref(q))
     return corrupt("made with questionnaire " + (*j)["q"].get<std::string>() + ", not " + questionnaire_ref(q));
+  if (const std::string d = optional_string(*j, "d"); !d.empty() && d != q.digest().substr(0, kDigestChars)) {
+    return Status(Errc::not_found, "made with another file under the name " + questionnaire_ref(q) +
+                                       " (questionnaire digest " + d + "..., the clinic's is " +
+                                       q.digest().substr(0, kDigestChars) + "...): add the version the kiosk used");
+  }
   Checkin c;
   c.meta.language = optional_string(*j, "l");
   c.meta.subject = optional_string(*j, "s");

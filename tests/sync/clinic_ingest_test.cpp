@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "sync/bundle.h"
@@ -618,4 +620,46 @@ TEST_CASE("quarantine keeps a version 1 record's seal digest and its clock corre
   REQUIRE(rows->size() == 1);
   CHECK((*rows)[0].corrected_ms == std::optional<std::int64_t>(received - 6'000));
   CHECK((*rows)[0].clock_note.find("time corrected from the bundle's mono clock") != std::string::npos);
+}
+
+TEST_CASE("a questionnaire swapped at the clinic under the same url|version is detected, not mis-stored") {
+  Clinic c;
+  auto [qr, score] = c.checkin("phq9-en-moderate.json");
+  Bytes b = c.bundle(1, {qr});
+  // The clinic's library holds a PHQ-9 edited in place: same url and
+  // version, one option weighted differently.
+  testing::TempDir lib_dir;
+  auto doc = nlohmann::json::parse(testing::read_file(testing::source_dir() / "config/questionnaires/phq-9.json"));
+  bool edited = false;
+  std::function<void(nlohmann::json&)> edit = [&](nlohmann::json& items) {
+    for (auto& it : items) {
+      if (!edited && it.contains("answerOption")) {
+        it["answerOption"][1]["extension"][0]["valueDecimal"] = 2;
+        edited = true;
+      }
+      if (it.contains("item")) edit(it["item"]);
+    }
+  };
+  edit(doc["item"]);
+  REQUIRE(edited);
+  testing::write_file(lib_dir.path() / "phq-9.json", doc.dump());
+  auto swapped = QuestionnaireLibrary::load(lib_dir.path());
+  REQUIRE_MESSAGE(swapped.ok(), swapped.status().to_string());
+  Ingester in(c.keys, c.sealing, c.dicts, *swapped, *c.store, c.clock);
+  IngestReport r;
+  REQUIRE(in.ingest_bundle(name(b), b, r).ok());
+  CHECK(r.new_records == 0);
+  CHECK(r.quarantined_records == 1);
+  REQUIRE(r.quarantines.size() == 1);
+  CHECK_MESSAGE(r.quarantines[0].find("made with another file under the name urn:outpost:questionnaire:phq-9") !=
+                    std::string::npos,
+                r.quarantines[0]);
+  CHECK(c.store->records()->empty());
+  // With the file the kiosk used, the same record imports with its score.
+  RetryReport again;
+  Ingester right = c.ingester();
+  REQUIRE(right.retry_quarantined(again).ok());
+  auto rows = c.store->records();
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().score == std::optional<double>(score));
 }
