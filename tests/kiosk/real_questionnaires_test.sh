@@ -125,4 +125,45 @@ for spec in lforms-fhir-app-phq9.json:/44261-6 sdc-ig-phq9.json:H1/TS; do
   done
 done
 
+# --- End to end: submit -> sync -> ingest -> export ---------------------------
+# Each deployable file through the real programs; the clinic must hold each
+# record under the questionnaire the kiosk used, with its score.
+"$BIN/outpost-clinic" keygen --out "$work/clinic" > /dev/null
+mkdir -p "$work/dropbox" "$work/lib"
+"$BIN/outpost-clinic" enroll --clinic "$work/clinic" --kiosk-id real-kiosk --server "file://$work/dropbox" \
+  --out "$work/kiosk" > /dev/null
+sed -i "s|^\[kiosk\]|[kiosk]\ndata_dir = \"$work/kiosk/data\"|" "$work/kiosk/outpost.toml"
+: > "$work/expected.tsv"
+for file in cirg-phq9.json rkfhir-phq9.json sdc-ig-phq9.json; do
+  cp "$shared/$file" "$work/lib/"  # the clinic's library (a temp copy, not in the project)
+  for mode in max seed:4; do
+    python3 "$here/make_response.py" "$shared/$file" "$work/r.json" "$mode" > /dev/null
+    want=$("$BIN/outpostctl" assess score --questionnaire "$shared/$file" --answers "$work/r.json" |
+      python3 -c "import json,sys; print(json.load(sys.stdin)['score'])")
+    id=$("$BIN/outpostctl" --config "$work/kiosk/outpost.toml" assess submit --questionnaire "$shared/$file" \
+      --answers "$work/r.json" | tail -1)
+    key=$("$BIN/outpostctl" assess validate --json "$shared/$file" |
+      python3 -c "import json,sys; q=json.load(sys.stdin)['questionnaire']; print(q['url'] + '|' + q['version'])")
+    printf '%s\t%s\t%s\n' "$id" "$key" "$want" >> "$work/expected.tsv"
+  done
+done
+"$BIN/outpost-syncd" --once --config "$work/kiosk/outpost.toml" > /dev/null
+"$BIN/outpost-clinic" ingest --clinic "$work/clinic" --from "$work/dropbox" --db "$work/clinic.db" \
+  --questionnaires "$work/lib" > "$work/ingest.out" || true
+expect "end to end: all imported" "new 6, duplicate 0, rejected 0, quarantined 0" \
+  "$(grep -o 'new [0-9]*, duplicate [0-9]*, rejected [0-9]*, quarantined [0-9]*' "$work/ingest.out")"
+"$BIN/outpost-clinic" export --db "$work/clinic.db" --format csv --out "$work/export.csv"
+check "end to end: each record under its questionnaire with its score" python3 - "$work/expected.tsv" "$work/export.csv" <<'PY'
+import csv, sys
+rows = {r["record_id"]: r for r in csv.DictReader(open(sys.argv[2]))}
+ok = True
+for line in open(sys.argv[1]):
+    rid, key, score = line.rstrip("\n").split("\t")
+    r = rows.get(rid)
+    if not r or r["questionnaire"] != key or float(r["score"]) != float(score):
+        print("mismatch:", rid, key, score, r and (r["questionnaire"], r["score"]), file=sys.stderr)
+        ok = False
+sys.exit(0 if ok else 1)
+PY
+
 finish real_questionnaires
