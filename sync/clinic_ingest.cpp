@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "kiosk/file_read.h"
 #include "sync/bundle.h"
 #include "sync/payload.h"
 #include "sync/seal.h"
@@ -28,13 +29,9 @@ std::string hash_hex(std::span<const std::uint8_t> bytes) {
   return hex;
 }
 
+// Bundles (at most 16 MiB, or one bigger record), heartbeats, questionnaires.
 Result<std::string> read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status(Errc::io_error, file.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status(Errc::io_error, file.string() + ": read failed");
-  return ss.str();
+  return read_file_checked(file, 64 << 20, "file");
 }
 
 std::span<const std::uint8_t> as_bytes(const std::string& s) {
@@ -125,7 +122,9 @@ Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::u
   const Bundle& b = *parsed;
   const std::string& kiosk = b.header.kiosk_id;
   auto key = registered_kiosk_key(clinic_, kiosk);
-  if (!key.ok()) return reject("unknown kiosk '" + kiosk + "': no enrolled key");
+  if (!key.ok() && key.status().code() == Errc::unauthorized)
+    return reject("unknown kiosk '" + kiosk + "': no enrolled key");
+  if (!key.ok()) return reject("kiosk '" + kiosk + "': " + key.status().message());  // its key file is bad
   if (Status s = verify_bundle(b, *key); !s.ok()) return reject("tampered: " + s.message());
 
   // Placement: the drop box files a kiosk's bundles under inbox/<kiosk>/
@@ -178,7 +177,9 @@ Status Ingester::ingest_heartbeat(std::string_view rel_path, std::span<const std
   auto hb = parse_heartbeat(bytes);
   if (!hb.ok()) return reject(hb.status().message());
   auto key = registered_kiosk_key(clinic_, hb->kiosk_id);
-  if (!key.ok()) return reject("from unknown kiosk '" + hb->kiosk_id + "'");
+  if (!key.ok() && key.status().code() == Errc::unauthorized)
+    return reject("from unknown kiosk '" + hb->kiosk_id + "'");
+  if (!key.ok()) return reject("of kiosk '" + hb->kiosk_id + "': " + key.status().message());
   auto verified = verify_heartbeat(bytes, *key);
   if (!verified.ok()) return reject(verified.status().message());
   if (fs::path(rel_path).filename() != hb->kiosk_id + ".json") return reject("misplaced");
@@ -208,12 +209,19 @@ Status Ingester::ingest_folder(const fs::path& root, IngestReport& report) {
   std::sort(statuses.begin(), statuses.end());
   for (const auto& rel : bundles) {
     auto bytes = read_file(root / rel);
-    if (!bytes.ok()) return bytes.status();
+    if (!bytes.ok()) {  // an empty, huge or unreadable file is rejected; the others still go in
+      ++report.rejected_bundles;
+      report.rejections.push_back(bytes.status().message());
+      continue;
+    }
     if (Status s = ingest_bundle(rel.string(), as_bytes(*bytes), report); !s.ok()) return s;
   }
   for (const auto& rel : statuses) {
     auto bytes = read_file(root / rel);
-    if (!bytes.ok()) return bytes.status();
+    if (!bytes.ok()) {
+      report.rejections.push_back(bytes.status().message());
+      continue;
+    }
     struct stat st{};
     std::int64_t received = clock_.wall_ms();
     if (::stat((root / rel).c_str(), &st) == 0) {

@@ -5,7 +5,7 @@
 #include <zdict.h>
 #include <zstd.h>
 
-#include <fstream>
+#include "kiosk/file_read.h"
 
 namespace outpost::sync {
 
@@ -39,6 +39,9 @@ void SecretBytes::resize(std::size_t n) {
 
 namespace {
 constexpr int kLevel = 19;
+// zstd's trainer makes dictionaries of about 100 KiB; anything far bigger
+// is not one of ours.
+constexpr std::size_t kMaxDictionaryBytes = 4 << 20;
 
 struct CDictFree {
   void operator()(ZSTD_CDict* d) const { ZSTD_freeCDict(d); }
@@ -96,9 +99,9 @@ Result<Dictionaries> Dictionaries::load(const fs::path& dir) {
     auto dot = stem.rfind('.');
     auto kind = kind_from_name(stem.substr(0, dot == std::string::npos ? stem.size() : dot));
     if (!kind) return Status(Errc::invalid_config, p.string() + ": file name does not start with a record kind");
-    std::ifstream in(p, std::ios::binary);
-    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) return Status(Errc::io_error, p.string() + ": cannot read");
+    auto text = read_file_checked(p, kMaxDictionaryBytes, "zstd dictionary");
+    if (!text.ok()) return text.status();
+    const Bytes data(text->begin(), text->end());
     if (dot != std::string::npos && stem.substr(dot + 1) != std::to_string(ZDICT_getDictID(data.data(), data.size())))
       return Status(Errc::invalid_config, p.string() + ": dictionary id does not match the file name");
     if (auto s = out.add(*kind, data, p.string()); !s.ok()) return s;

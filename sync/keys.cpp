@@ -7,9 +7,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <vector>
+
+#include "kiosk/file_read.h"
 
 namespace outpost::sync {
 
@@ -108,11 +109,12 @@ Status write_key_file(const fs::path& file, std::span<const std::uint8_t> key, b
 }
 
 Status read_key_file(const fs::path& file, std::span<std::uint8_t> out) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status(Errc::not_found, file.string() + ": cannot open key file");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Status s = from_base64(text, out, file.string());
-  sodium_memzero(text.data(), text.size());
+  // One line of base64 of at most 64 bytes; 4 KiB leaves room for CRLF and
+  // stray blanks and still refuses a file that cannot be a key.
+  auto text = read_file_checked(file, 4096, "key file");
+  if (!text.ok()) return text.status();
+  Status s = from_base64(*text, out, file.string());
+  sodium_memzero(text->data(), text->size());
   return s;
 }
 
@@ -139,7 +141,8 @@ Status clinic_keygen(const fs::path& dir) {
   if (ec) return Status(Errc::io_error, dir.string() + ": cannot create: " + ec.message());
   ClinicDir c{dir};
   for (const auto& f : {c.sealing_pk(), c.sealing_sk(), c.signing_pk(), c.signing_sk()})
-    if (fs::exists(f)) return Status(Errc::invalid_argument, f.string() + ": exists; refusing to overwrite clinic keys");
+    if (path_may_exist(f))
+      return Status(Errc::invalid_argument, f.string() + ": exists; refusing to overwrite clinic keys");
   SealingKeyPair seal = generate_sealing_keys();
   SigningKeyPair sign = generate_signing_keys();
   Status s = write_key_file(c.sealing_sk(), seal.sk.bytes, true);
@@ -157,7 +160,7 @@ Status register_kiosk(const ClinicDir& clinic, std::string_view kiosk_id, const 
   fs::create_directories(clinic.root / "kiosks", ec);
   if (ec) return Status(Errc::io_error, (clinic.root / "kiosks").string() + ": cannot create: " + ec.message());
   fs::path file = clinic.kiosk_pk(kiosk_id);
-  if (fs::exists(file)) {
+  if (path_may_exist(file)) {
     auto old = load_key<SigningPublicKey>(file);
     if (!old.ok()) return old.status();
     if (old->bytes != pk.bytes)
@@ -172,7 +175,7 @@ Status register_kiosk(const ClinicDir& clinic, std::string_view kiosk_id, const 
 Result<SigningPublicKey> registered_kiosk_key(const ClinicDir& clinic, std::string_view kiosk_id) {
   if (auto s = validate_kiosk_id(kiosk_id); !s.ok()) return Status(Errc::unauthorized, s.message());
   fs::path file = clinic.kiosk_pk(kiosk_id);
-  if (!fs::exists(file))
+  if (!path_may_exist(file))
     return Status(Errc::unauthorized, "kiosk '" + std::string(kiosk_id) + "' is not enrolled (" + file.string() + ")");
   return load_key<SigningPublicKey>(file);
 }

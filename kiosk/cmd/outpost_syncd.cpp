@@ -19,6 +19,7 @@
 
 #include "config/site_config.h"
 #include "kiosk/cmd/sync_wiring.h"
+#include "kiosk/file_read.h"
 #include "sync/heartbeat.h"
 #include "sync/outbox_sqlite.h"
 
@@ -118,7 +119,7 @@ int run(const std::string& config_file, const std::string& data_dir, const std::
   Result<SiteConfig> config = default_site_config();
   if (!config_file.empty()) {
     config = load_site_config(config_file);
-  } else if (std::filesystem::exists(kDefaultConfig)) {
+  } else if (path_may_exist(kDefaultConfig)) {
     config = load_site_config(kDefaultConfig);
   }
   if (!config.ok()) {

@@ -3,15 +3,14 @@
 // Exit codes: 0 done; 1 the response (answers) is invalid; 2 the
 // questionnaire is invalid or unreadable. Errors go to stderr and name the
 // file and linkId; scores go to stdout only.
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "kiosk/cmd/outpostctl_commands.h"
+#include "kiosk/file_read.h"
 #include "kiosk/questionnaire.h"
 
 namespace outpost::ctl {
@@ -21,24 +20,19 @@ namespace {
 constexpr int kExitInvalidResponse = 1;
 constexpr int kExitInvalidQuestionnaire = 2;
 
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Result<std::string>(Errc::not_found, "cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Result<std::string>(Errc::io_error, "error reading " + path);
-  return text.str();
-}
+// Questionnaires hold at most 1000 items (docs/design.md, "Questionnaire
+// profile"); with translations that stays far below this.
+constexpr std::size_t kMaxJsonFileBytes = 8 << 20;
 
 Result<Questionnaire> load_questionnaire(const std::string& path) {
-  Result<std::string> text = read_text(path);
+  Result<std::string> text = read_file_checked(path, kMaxJsonFileBytes, "questionnaire file");
   if (!text.ok()) return text.status();
   return Questionnaire::parse(*text, path);
 }
 
 // Answers read from a QuestionnaireResponse file; assess() checks them.
 Result<Answers> load_answers(const Questionnaire& q, const std::string& path) {
-  Result<std::string> text = read_text(path);
+  Result<std::string> text = read_file_checked(path, kMaxJsonFileBytes, "answers file");
   if (!text.ok()) return text.status();
   nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Result<Answers>(Errc::invalid_response, path + ": not valid JSON");

@@ -12,6 +12,7 @@
 
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/shipped_data.h"
+#include "kiosk/file_read.h"
 
 namespace outpost::ctl {
 
@@ -101,7 +102,7 @@ Result<SiteConfig> load_config(const CommonOptions& common) {
   Result<SiteConfig> config = default_site_config();
   if (!common.config_file.empty()) {
     config = load_site_config(common.config_file);
-  } else if (std::filesystem::exists(kDefaultConfig)) {
+  } else if (path_may_exist(kDefaultConfig)) {
     config = load_site_config(kDefaultConfig);
   }
   if (config.ok() && !common.data_dir.empty()) config->data_dir = common.data_dir;

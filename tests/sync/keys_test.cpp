@@ -71,3 +71,47 @@ TEST_CASE("kiosk ids and base64 keys are validated with clear messages") {
   REQUIRE(back.ok());
   CHECK(back->bytes == kp.pk.bytes);
 }
+
+TEST_CASE("reading a key file that is a folder, a device, a FIFO, empty or huge is a clear error") {
+  testing::init_crypto();
+  testing::TempDir dir;
+  const auto p = dir.path();
+  std::filesystem::create_directories(p / "folder.pk");
+  REQUIRE(::mkfifo((p / "fifo.pk").c_str(), 0600) == 0);
+  testing::write_file(p / "empty.pk", "");
+  testing::write_file(p / "huge.pk", "");
+  REQUIRE(::truncate((p / "huge.pk").c_str(), off_t{1} << 40) == 0);  // sparse
+  const std::pair<std::filesystem::path, std::string> cases[] = {
+      {p / "folder.pk", "the key file is a folder, not a file"},
+      {"/dev/null", "the key file is a device, not a file"},
+      {p / "fifo.pk", "the key file is a FIFO (named pipe), not a file"},
+      {p / "empty.pk", "the key file is empty"},
+      {p / "huge.pk", "the key file is too large (1099511627776 bytes; at most 4096)"},
+      {p / "missing.pk", "the key file does not exist"},
+  };
+  for (const auto& [file, what] : cases) {
+    CAPTURE(file);
+    auto k = load_key<SigningPublicKey>(file);
+    REQUIRE_FALSE(k.ok());
+    CHECK(k.status().message() == file.string() + ": " + what);
+  }
+}
+
+TEST_CASE("an enrolled kiosk whose key file is empty or a folder is not reported as unknown") {
+  testing::init_crypto();
+  testing::TempDir dir;
+  ClinicDir c{dir.path()};
+  std::filesystem::create_directories(dir.path() / "kiosks" / "site-9.pk");
+  testing::write_file(c.kiosk_pk("site-7"), "");
+  auto empty = registered_kiosk_key(c, "site-7");
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.status().code() != Errc::unauthorized);
+  CHECK(empty.status().message() == c.kiosk_pk("site-7").string() + ": the key file is empty");
+  auto folder = registered_kiosk_key(c, "site-9");
+  REQUIRE_FALSE(folder.ok());
+  CHECK(folder.status().message() ==
+        c.kiosk_pk("site-9").string() + ": the key file is a folder, not a file");
+  // Enrolling over a broken key file is refused with the reason, not a crash.
+  SigningKeyPair k = generate_signing_keys();
+  CHECK(register_kiosk(c, "site-9", k.pk).message().find("is a folder") != std::string::npos);
+}
