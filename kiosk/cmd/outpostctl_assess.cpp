@@ -124,7 +124,7 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
 
   // submit: the kiosk's Submit path (outpostctl_submit.cpp).
   struct SubmitArgs {
-    std::string questionnaire, answers;
+    std::string questionnaire, answers, subject_file;
     SubmitOptions options;
   };
   auto submit_args = std::make_shared<SubmitArgs>();
@@ -132,11 +132,26 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
   submit->add_option("--questionnaire", submit_args->questionnaire, "Questionnaire JSON file")->required();
   submit->add_option("--answers", submit_args->answers, "QuestionnaireResponse JSON file")->required();
   submit->add_option("--lang", submit_args->options.lang, "language the patient used");
-  submit->add_option("--subject", submit_args->options.subject, "patient code");
+  auto* subject = submit->add_option(
+      "--subject", submit_args->options.subject,
+      "patient code, or - to read it from the first line of standard input. A code given here is visible to "
+      "every user of this machine (process list); prefer - or --subject-file");
+  submit
+      ->add_option("--subject-file", submit_args->subject_file,
+                   "read the patient code from the first line of FILE")
+      ->excludes(subject);
   submit->callback([submit_args, &common, &exit_code] {
     std::optional<ScoredResponse> scored = load_scored(submit_args->questionnaire, submit_args->answers, exit_code);
     if (!scored) return;
-    exit_code = submit_checkin(common, scored->questionnaire, scored->answers, scored->assessment, submit_args->options);
+    SubmitOptions options = submit_args->options;
+    auto code = read_subject(options.subject, submit_args->subject_file);
+    if (!code.ok()) {
+      std::cerr << "outpostctl: " << code.status().message() << "\n";
+      exit_code = 1;
+      return;
+    }
+    options.subject = std::move(code).value();
+    exit_code = submit_checkin(common, scored->questionnaire, scored->answers, scored->assessment, options);
   });
 }
 
