@@ -33,6 +33,7 @@
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/clock.h"
 #include "kiosk/file_read.h"
+#include "kiosk/process_hardening.h"
 #include "kiosk/session.h"
 #include "kiosk/submission.h"
 #include "sync/kiosk_outbox.h"
@@ -438,6 +439,8 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
 
 int main(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
+  if (auto s = disable_core_dumps(); !s.ok())
+    std::fprintf(stderr, "outpost: warning: %s\n", s.message().c_str());
   // Before any thread exists, so every thread inherits the mask.
   sigset_t set = SignalWatcher::signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);

@@ -6,9 +6,13 @@
 
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "kiosk/file_read.h"
+#include "kiosk/process_hardening.h"
 #include "sync/keys.h"
 
 int main(int argc, char** argv) {
+  if (auto s = outpost::disable_core_dumps(); !s.ok()) {
+    std::cerr << "outpost-clinic: warning: " << s.message() << "\n";
+  }
   if (!outpost::sync::crypto_init()) {
     std::cerr << "outpost-clinic: libsodium failed to initialise\n";
     return 1;

@@ -20,6 +20,7 @@
 #include "config/site_config.h"
 #include "kiosk/cmd/sync_wiring.h"
 #include "kiosk/file_read.h"
+#include "kiosk/process_hardening.h"
 #include "sync/heartbeat.h"
 #include "sync/outbox_sqlite.h"
 
@@ -181,6 +182,7 @@ int run(const std::string& config_file, const std::string& data_dir, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (auto s = disable_core_dumps(); !s.ok()) std::cerr << "outpost-syncd: warning: " << s.message() << "\n";
   CLI::App app{"outpost-syncd: uploads the kiosk's outbox to the clinic"};
   std::string config_file, data_dir, server;
   bool once = false;
