@@ -19,8 +19,16 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& o) noexcept {
   return *this;
 }
 
+void SecretBytes::lock() {
+  // Best effort (RLIMIT_MEMLOCK): a failure leaves the pages unlocked.
+  if (b_.capacity() > 0) (void)sodium_mlock(b_.data(), b_.capacity());
+}
+
 void SecretBytes::clear() {
-  if (!b_.empty()) sodium_memzero(b_.data(), b_.size());
+  // sodium_munlock zeroes the range, then unlocks it (a no-op where the lock
+  // had failed). Locks are per page, so this may unlock a page another
+  // SecretBytes shares; that one then stays in memory unlocked, no worse.
+  if (b_.capacity() > 0) (void)sodium_munlock(b_.data(), b_.capacity());
   b_.clear();
   b_.shrink_to_fit();
 }
@@ -32,6 +40,8 @@ void SecretBytes::resize(std::size_t n) {
     return;
   }
   std::vector<std::uint8_t> bigger(n);
+  // Locked before the copy, so the bytes never sit in unlocked memory.
+  if (bigger.capacity() > 0) (void)sodium_mlock(bigger.data(), bigger.capacity());
   std::copy(b_.begin(), b_.end(), bigger.begin());
   clear();
   b_ = std::move(bigger);
