@@ -7,6 +7,7 @@
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "kiosk/file_read.h"
 #include "kiosk/process_hardening.h"
+#include "kiosk/terminal_text.h"
 #include "sync/keys.h"
 
 int main(int argc, char** argv) {
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Validator(
           [](std::string& path) {
             auto text = outpost::read_file_checked(path, 1 << 20, "config file");
-            return text.ok() ? std::string() : text.status().message();
+            return text.ok() ? std::string() : outpost::terminal_safe(text.status().message());
           },
           "FILE"));
   app.add_option("--data-dir", common.data_dir, "clinic data directory");

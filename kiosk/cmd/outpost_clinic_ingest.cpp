@@ -8,6 +8,7 @@
 #include "kiosk/clock.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
+#include "kiosk/terminal_text.h"
 #include "sync/clinic_ingest.h"
 #include "sync/clinic_store_sqlite.h"
 
@@ -20,7 +21,7 @@ namespace {
 constexpr int kExitRejected = 2;
 
 int fail(const Status& s) {
-  std::cerr << "outpost-clinic: " << s.to_string() << "\n";
+  std::cerr << "outpost-clinic: " << terminal_safe(s.to_string()) << "\n";
   return 1;
 }
 
@@ -66,7 +67,7 @@ int run_ingest(const IngestArgs& a) {
   sync::Ingester ingester(clinic, sealing, *dicts, *lib, **store, clock);
   sync::IngestReport report;
   if (Status s = ingester.ingest_folder(from, report); !s.ok()) return fail(s);
-  for (const auto& r : report.rejections) std::cout << "rejected: " << r << "\n";
+  for (const auto& r : report.rejections) std::cout << "rejected: " << terminal_safe(r) << "\n";
   std::cout << "new " << report.new_records << ", duplicate " << report.duplicate_records << ", rejected "
             << report.rejected_bundles << " (bundles already ingested: " << report.known_bundles
             << ", heartbeats: " << report.heartbeats << ")\n";
@@ -156,9 +157,11 @@ int run_alerts(const std::string& db) {
     return a->created_ms > b->created_ms;
   });
   for (const auto* r : flagged) {
-    std::cout << (critical(r) ? "CRITICAL " : "flag     ") << iso_time(r->created_ms) << "  " << r->kiosk_id << "  "
-              << r->kind << "  " << (r->subject.empty() ? "(anonymous)" : r->subject) << "  "
-              << join(r->flags, ",") << "  " << r->questionnaire << "  " << r->id << "\n";
+    std::cout << (critical(r) ? "CRITICAL " : "flag     ") << iso_time(r->created_ms) << "  "
+              << terminal_safe(r->kiosk_id) << "  " << r->kind << "  "
+              << terminal_safe(r->subject.empty() ? "(anonymous)" : r->subject) << "  "
+              << terminal_safe(join(r->flags, ",")) << "  " << terminal_safe(r->questionnaire) << "  "
+              << r->id << "\n";
   }
   if (flagged.empty()) std::cout << "no alerts\n";
   return 0;
@@ -172,13 +175,13 @@ int run_fleet(const std::string& db) {
   std::cout << "kiosk\tlast_heartbeat\tqueue_depth\toldest_queued\tclock_skew_s\tdisk_free_mb\tlast_bundle\tlast_error\n";
   for (const auto& e : *fleet) {
     const bool seen = e.received_ms > 0;
-    std::cout << e.kiosk_id << "\t" << (seen ? iso_time(e.received_ms) : "never") << "\t"
+    std::cout << terminal_safe(e.kiosk_id) << "\t" << (seen ? iso_time(e.received_ms) : "never") << "\t"
               << (seen ? std::to_string(e.heartbeat.queue_depth) : "-") << "\t"
               << (e.heartbeat.oldest_queued_ms ? iso_time(*e.heartbeat.oldest_queued_ms) : "-") << "\t"
               << (seen ? std::to_string((e.heartbeat.clock_ms - e.received_ms) / 1000) : "-") << "\t"
               << (seen ? std::to_string(e.heartbeat.disk_free_bytes / (1024 * 1024)) : "-") << "\t"
-              << e.last_bundle_seq << "\t" << (e.heartbeat.last_error.empty() ? "-" : e.heartbeat.last_error)
-              << "\n";
+              << e.last_bundle_seq << "\t"
+              << (e.heartbeat.last_error.empty() ? "-" : terminal_safe(e.heartbeat.last_error)) << "\n";
   }
   return 0;
 }

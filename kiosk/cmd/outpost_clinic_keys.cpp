@@ -7,6 +7,7 @@
 
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "kiosk/file_read.h"
+#include "kiosk/terminal_text.h"
 #include "sync/keys.h"
 
 namespace outpost::clinic {
@@ -16,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 int fail(const Status& s) {
-  std::cerr << "outpost-clinic: " << s.message() << "\n";
+  std::cerr << "outpost-clinic: " << terminal_safe(s.message()) << "\n";
   return 1;
 }
 

@@ -12,6 +12,7 @@
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/file_read.h"
 #include "kiosk/questionnaire.h"
+#include "kiosk/terminal_text.h"
 
 namespace outpost::ctl {
 
@@ -52,19 +53,19 @@ std::optional<ScoredResponse> load_scored(const std::string& questionnaire_path,
                                           int& exit_code) {
   Result<Questionnaire> q = load_questionnaire(questionnaire_path);
   if (!q.ok()) {
-    std::cerr << "outpostctl: " << q.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(q.status().message()) << "\n";
     exit_code = kExitInvalidQuestionnaire;
     return std::nullopt;
   }
   Result<Answers> answers = load_answers(*q, answers_path);
   if (!answers.ok()) {
-    std::cerr << "outpostctl: " << answers.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(answers.status().message()) << "\n";
     exit_code = kExitInvalidResponse;
     return std::nullopt;
   }
   Result<Assessment> assessment = assess(*q, *answers);
   if (!assessment.ok()) {
-    std::cerr << "outpostctl: " << answers_path << ": " << assessment.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(answers_path + ": " + assessment.status().message()) << "\n";
     exit_code = kExitInvalidResponse;
     return std::nullopt;
   }
@@ -74,7 +75,7 @@ std::optional<ScoredResponse> load_scored(const std::string& questionnaire_path,
 int run_validate(const std::string& path) {
   Result<Questionnaire> q = load_questionnaire(path);
   if (!q.ok()) {
-    std::cerr << "outpostctl: " << q.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(q.status().message()) << "\n";
     return kExitInvalidQuestionnaire;
   }
   std::size_t questions = 0, scored = 0;
@@ -90,9 +91,12 @@ int run_validate(const std::string& path) {
   }
   std::string langs;
   for (const auto& lang : q->languages()) langs += (langs.empty() ? "" : ",") + lang;
-  std::cout << path << ": valid Questionnaire '" << (q->id().empty() ? q->url() : q->id()) << "'"
-            << (q->version().empty() ? "" : " version " + q->version()) << ", " << questions << " questions ("
-            << scored << " scored), " << q->bands().size() << " bands, languages " << langs << "\n";
+  // Everything but the counts comes from the file.
+  std::cout << terminal_safe(path) << ": valid Questionnaire '"
+            << terminal_safe(q->id().empty() ? q->url() : q->id()) << "'"
+            << terminal_safe(q->version().empty() ? "" : " version " + q->version()) << ", " << questions
+            << " questions (" << scored << " scored), " << q->bands().size() << " bands, languages "
+            << terminal_safe(langs) << "\n";
   return 0;
 }
 
@@ -146,7 +150,7 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
     SubmitOptions options = submit_args->options;
     auto code = read_subject(options.subject, submit_args->subject_file);
     if (!code.ok()) {
-      std::cerr << "outpostctl: " << code.status().message() << "\n";
+      std::cerr << "outpostctl: " << terminal_safe(code.status().message()) << "\n";
       exit_code = 1;
       return;
     }

@@ -13,6 +13,7 @@
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/file_read.h"
+#include "kiosk/terminal_text.h"
 
 namespace outpost::ctl {
 
@@ -33,12 +34,12 @@ std::int64_t now_ms() { return SystemClock().wall_ms(); }
 int run_status(const CommonOptions& common, bool as_json) {
   auto kiosk = open_kiosk_outbox(common);
   if (!kiosk.ok()) {
-    std::cerr << "outpostctl: " << kiosk.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(kiosk.status().message()) << "\n";
     return 1;
   }
   auto st = (*kiosk)->outbox().stats();
   if (!st.ok()) {
-    std::cerr << "outpostctl: " << st.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(st.status().message()) << "\n";
     return 1;
   }
   std::int64_t now = now_ms();

@@ -4,6 +4,7 @@
 
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/file_read.h"
+#include "kiosk/terminal_text.h"
 
 namespace outpost::ctl {
 
@@ -40,18 +41,18 @@ int submit_checkin(const CommonOptions& common, const Questionnaire& q, const An
                    const Assessment& assessment, const SubmitOptions& options) {
   auto kiosk = open_kiosk_outbox(common);
   if (!kiosk.ok()) {
-    std::cerr << "outpostctl: " << kiosk.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(kiosk.status().message()) << "\n";
     return kiosk.status().code() == Errc::storage_full ? kExitStorageFull : 1;
   }
   auto sink = (*kiosk)->sink();
   if (!sink.ok()) {
-    std::cerr << "outpostctl: " << sink.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(sink.status().message()) << "\n";
     return 1;
   }
   ResponseMeta meta{options.lang.empty() ? q.language() : options.lang, options.subject, format_utc(SystemClock().wall_ms())};
   auto id = (*sink)->submit(q, answers, assessment, meta);
   if (!id.ok()) {
-    std::cerr << "outpostctl: " << id.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(id.status().message()) << "\n";
     return id.status().code() == Errc::storage_full ? kExitStorageFull : 1;
   }
   std::cout << *id << std::endl;
