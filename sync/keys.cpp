@@ -77,33 +77,40 @@ struct Fd {
 };
 
 // Writes `text` to a temp name beside `file`, fsyncs, renames over `file`.
-Status write_file_atomic(const fs::path& file, std::string_view text, mode_t mode) {
+// The temp name is fixed (`<file>.tmp`), so a run killed half-way leaves at
+// most one, which the next write truncates and reuses; on any error the temp
+// file is removed. With `exact` the mode is set as given; otherwise the
+// umask applies (outpost-clinic's 077 makes public key files 0600 too).
+Status write_file_atomic(const fs::path& file, std::string_view text, mode_t mode, bool exact) {
   fs::path tmp = file;
   tmp += ".tmp";
   Fd f;
-  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (f.fd < 0) return io_error(tmp, "cannot create");
-  if (::fchmod(f.fd, mode) != 0) return io_error(tmp, "cannot set mode");
+  auto fail = [&](const fs::path& where, std::string_view what) {
+    Status s = io_error(where, what);
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  if (exact && ::fchmod(f.fd, mode) != 0) return fail(tmp, "cannot set mode");
   std::size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(f.fd, text.data() + done, text.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = io_error(tmp, "cannot write");
-      ::unlink(tmp.c_str());
-      return s;
+      return fail(tmp, "cannot write");
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(f.fd) != 0) return io_error(tmp, "cannot fsync");
-  if (::rename(tmp.c_str(), file.c_str()) != 0) return io_error(file, "cannot rename into place");
+  if (::fsync(f.fd) != 0) return fail(tmp, "cannot fsync");
+  if (::rename(tmp.c_str(), file.c_str()) != 0) return fail(file, "cannot rename into place");
   return Status::Ok();
 }
 }  // namespace
 
 Status write_key_file(const fs::path& file, std::span<const std::uint8_t> key, bool secret) {
   std::string text = to_base64(key) + "\n";
-  Status s = write_file_atomic(file, text, secret ? 0600 : 0644);
+  Status s = write_file_atomic(file, text, secret ? 0600 : 0644, /*exact=*/secret);
   sodium_memzero(text.data(), text.size());
   return s;
 }

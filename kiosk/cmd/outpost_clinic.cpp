@@ -1,5 +1,7 @@
 // outpost-clinic: the clinic's tool. Each command group lives in its own file
 // (outpost_clinic_<group>.cpp) and registers itself here.
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +16,10 @@ int main(int argc, char** argv) {
   if (auto s = outpost::disable_core_dumps(); !s.ok()) {
     std::cerr << "outpost-clinic: warning: " << s.message() << "\n";
   }
+  // Everything this tool writes holds patient data or keys (clinic.db and its
+  // -wal/-shm, exports, key files, the folder enroll makes): owner only,
+  // whatever the caller's umask. Secret key files are also made 0600 explicitly.
+  ::umask(077);
   if (!outpost::sync::crypto_init()) {
     std::cerr << "outpost-clinic: libsodium failed to initialise\n";
     return 1;

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# What outpost-clinic prints: strings from outside (file names in the drop
-# box, heartbeat fields, a kiosk's patient code) reach the operator's
-# terminal with escape sequences shown as \xNN, never as raw ESC bytes
-# (kiosk/terminal_text.h).
+# What outpost-clinic prints and writes:
+#  1. strings from outside (file names in the drop box, heartbeat fields, a
+#     kiosk's patient code) reach the operator's terminal with escape
+#     sequences shown as \xNN, never as raw ESC bytes (kiosk/terminal_text.h);
+#  2. everything it creates holding patient data or keys is 0600 whatever the
+#     caller's umask: clinic.db and its -wal/-shm, CSV and NDJSON exports, key
+#     files, the enrolled kiosk's folder.
 # Usage: clinic_output_test.sh BIN_DIR
 set -euo pipefail
 BIN=$1
 here=$(dirname "$0")
 source "$here/expect.sh"
 source "$here/cli_env.sh"
+umask 022  # the programs must not depend on the caller's umask
 cli_setup
 
+mode() { stat -c %a "$1"; }
 no_escape_bytes() { ! grep -q $'\e' "$1"; }
 ingest() {  # -> exit status; output in $WORK/out
   local rc=0
@@ -18,6 +23,7 @@ ingest() {  # -> exit status; output in $WORK/out
   echo "$rc"
 }
 
+# --- 1. untrusted strings to the terminal ---
 esc=$'\e'
 # A patient code with an OSC sequence (retitles the window) on a critical check-in.
 printf '%s]0;owned\a572400001\n' "$esc" > "$WORK/code"
@@ -60,5 +66,31 @@ contains "heartbeat taken" "heartbeats: 1" "$WORK/out"
 "$BIN/outpost-clinic" fleet --db "$WORK/clinic.db" > "$WORK/fleet" 2>&1
 contains "fleet: last_error, escaped" 'network: \\x1b\[2J\\x1b\[1;1Hall good' "$WORK/fleet"
 check "fleet printed no ESC byte" no_escape_bytes "$WORK/fleet"
+
+# --- 2. modes ---
+for f in sealing.sk signing.sk sealing.pk signing.pk kiosks/kiosk-a.pk; do
+  expect "keygen/enroll: $f" 600 "$(mode "$CLINIC/$f")"
+done
+expect "keygen: the clinic folder" 700 "$(mode "$CLINIC")"
+expect "enroll: kiosk.sk" 600 "$(mode "$KIOSK/kiosk.sk")"
+expect "enroll: outpost.toml" 600 "$(mode "$CONF")"
+expect "ingest: clinic.db" 600 "$(mode "$WORK/clinic.db")"
+"$BIN/outpost-clinic" export --db "$WORK/clinic.db" --format csv --out "$WORK/export.csv"
+"$BIN/outpost-clinic" export --db "$WORK/clinic.db" --format fhir-ndjson --out "$WORK/export.ndjson"
+expect "export: CSV" 600 "$(mode "$WORK/export.csv")"
+expect "export: NDJSON" 600 "$(mode "$WORK/export.ndjson")"
+check "export: CSV has the record" test "$(wc -l < "$WORK/export.csv")" -eq 2
+
+# The -wal and -shm files exist only while the database is open: look at
+# them while an export to a new database waits for a reader on a FIFO.
+mkfifo "$WORK/out.fifo"
+"$BIN/outpost-clinic" export --db "$WORK/new.db" --format csv --out "$WORK/out.fifo" &
+export_pid=$!
+for ((i = 0; i < 200; i++)); do [[ -e $WORK/new.db-shm ]] && break; sleep 0.05; done
+expect "open database: new.db" 600 "$(mode "$WORK/new.db")"
+expect "open database: new.db-wal" 600 "$(mode "$WORK/new.db-wal")"
+expect "open database: new.db-shm" 600 "$(mode "$WORK/new.db-shm")"
+cat "$WORK/out.fifo" > /dev/null
+wait "$export_pid"
 
 finish clinic_output

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/sync/sync_test_util.h"
 
@@ -20,10 +21,12 @@ TEST_CASE("clinic_keygen writes four key files, secrets 0600, and refuses to ove
   testing::init_crypto();
   testing::TempDir dir;
   ClinicDir c{dir.path() / "clinic"};
+  const mode_t old_umask = ::umask(0);  // read it; public key files follow it
+  ::umask(old_umask);
   REQUIRE(clinic_keygen(c.root).ok());
   CHECK(mode_of(c.sealing_sk()) == 0600);
   CHECK(mode_of(c.signing_sk()) == 0600);
-  CHECK(mode_of(c.sealing_pk()) == 0644);
+  CHECK(mode_of(c.sealing_pk()) == (0644 & ~old_umask));
   auto seal_pk = load_key<SealingPublicKey>(c.sealing_pk());
   auto sign_sk = load_key<SigningSecretKey>(c.signing_sk());
   auto sign_pk = load_key<SigningPublicKey>(c.signing_pk());
@@ -70,6 +73,22 @@ TEST_CASE("kiosk ids and base64 keys are validated with clear messages") {
   auto back = key_from_base64<SealingPublicKey>(key_to_base64(kp.pk) + "\n", "k");
   REQUIRE(back.ok());
   CHECK(back->bytes == kp.pk.bytes);
+}
+
+TEST_CASE("key files: secret ones are 0600 whatever the umask, public ones follow it") {
+  testing::init_crypto();
+  testing::TempDir dir;
+  const mode_t old_umask = ::umask(077);
+  SigningKeyPair k = generate_signing_keys();
+  Status pub = write_key_file(dir.path() / "k.pk", k.pk.bytes, /*secret=*/false);
+  ::umask(0);
+  Status sec = write_key_file(dir.path() / "k.sk", k.sk.bytes, /*secret=*/true);
+  ::umask(old_umask);
+  REQUIRE(pub.ok());
+  REQUIRE(sec.ok());
+  CHECK(mode_of(dir.path() / "k.pk") == 0600);
+  CHECK(mode_of(dir.path() / "k.sk") == 0600);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "k.sk.tmp"));
 }
 
 TEST_CASE("reading a key file that is a folder, a device, a FIFO, empty or huge is a clear error") {
