@@ -1,10 +1,11 @@
 #include "config/site_config.h"
 
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
+
+#include "kiosk/file_read.h"
 
 namespace outpost {
 
@@ -400,12 +401,9 @@ Result<SiteConfig> parse_site_config(std::string_view toml_text, std::string_vie
 }
 
 Result<SiteConfig> load_site_config(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status(Errc::not_found, file.string() + ": cannot open config file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status(Errc::io_error, file.string() + ": read failed");
-  Result<SiteConfig> config = parse_site_config(ss.str(), file.string());
+  auto text = read_file_checked(file, kMaxSiteConfigBytes, "config file");
+  if (!text.ok()) return text.status();
+  Result<SiteConfig> config = parse_site_config(*text, file.string());
   if (config.ok() && !config->questionnaire_dir.empty() && config->questionnaire_dir.is_relative()) {
     config->questionnaire_dir = file.parent_path() / config->questionnaire_dir;
   }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "kiosk/file_read.h"
 #include "sync/bundle.h"
 #include "sync/payload.h"
 #include "sync/receipt.h"
@@ -34,6 +35,7 @@ std::string hash_hex(std::span<const std::uint8_t> bytes) {
   return hex;
 }
 
+// Bundles (at most 16 MiB, or one bigger record), heartbeats, questionnaires.
 // Temp file, fsync, rename, fsync the folder: a reader sees the old file
 // or the new one.
 Status write_file_atomic(const fs::path& file, std::span<const std::uint8_t> bytes, mode_t mode) {
@@ -76,12 +78,7 @@ Status write_file_atomic(const fs::path& file, std::span<const std::uint8_t> byt
 }
 
 Result<std::string> read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status(Errc::io_error, file.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status(Errc::io_error, file.string() + ": read failed");
-  return ss.str();
+  return read_file_checked(file, 64 << 20, "file");
 }
 
 std::span<const std::uint8_t> as_bytes(const std::string& s) {
@@ -206,7 +203,9 @@ Status Ingester::ingest_bundle(std::string_view rel_path, std::span<const std::u
   const Bundle& b = *parsed;
   const std::string& kiosk = b.header.kiosk_id;
   auto key = registered_kiosk_key(clinic_, kiosk);
-  if (!key.ok()) return reject("unknown kiosk '" + kiosk + "': " + key.status().message());
+  if (!key.ok() && key.status().code() == Errc::unauthorized)
+    return reject("unknown kiosk '" + kiosk + "': no enrolled key");
+  if (!key.ok()) return reject("kiosk '" + kiosk + "': " + key.status().message());  // its key file is bad
   if (Status s = verify_bundle(b, *key); !s.ok()) return reject("tampered: " + s.message());
 
   // Placement: the drop box files a kiosk's bundles under inbox/<kiosk>/
@@ -335,7 +334,12 @@ Status Ingester::write_receipts(const fs::path& dir, const SigningSecretKey& cli
   auto kiosks = store_.kiosks();
   if (!kiosks.ok()) return kiosks.status();
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  // The drop box's server (another user) reads receipts: the folder is made
+  // 0755 whatever the tool's umask (outpost-clinic runs with 077).
+  if (fs::create_directories(dir, ec) && !ec) {
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec, ec);
+  }
   if (ec) return Status(Errc::io_error, dir.string() + ": cannot create the receipts folder: " + ec.message());
   for (const std::string& kiosk : *kiosks) {
     if (!validate_kiosk_id(kiosk).ok()) continue;
@@ -361,7 +365,9 @@ Status Ingester::ingest_heartbeat(std::string_view rel_path, std::span<const std
   auto hb = parse_heartbeat(bytes);
   if (!hb.ok()) return reject(hb.status().message());
   auto key = registered_kiosk_key(clinic_, hb->kiosk_id);
-  if (!key.ok()) return reject("from unknown kiosk '" + hb->kiosk_id + "'");
+  if (!key.ok() && key.status().code() == Errc::unauthorized)
+    return reject("from unknown kiosk '" + hb->kiosk_id + "'");
+  if (!key.ok()) return reject("of kiosk '" + hb->kiosk_id + "': " + key.status().message());
   auto verified = verify_heartbeat(bytes, *key);
   if (!verified.ok()) return reject(verified.status().message());
   if (fs::path(rel_path).filename() != hb->kiosk_id + ".json") return reject("misplaced");
@@ -391,7 +397,11 @@ Status Ingester::ingest_folder(const fs::path& root, IngestReport& report) {
   std::sort(statuses.begin(), statuses.end());
   for (const auto& rel : bundles) {
     auto bytes = read_file(root / rel);
-    if (!bytes.ok()) return bytes.status();
+    if (!bytes.ok()) {  // an empty, huge or unreadable file is rejected; the others still go in
+      ++report.rejected_bundles;
+      report.rejections.push_back(bytes.status().message());
+      continue;
+    }
     struct stat st{};
     std::optional<std::int64_t> received;
     if (::stat((root / rel).c_str(), &st) == 0) {
@@ -401,7 +411,10 @@ Status Ingester::ingest_folder(const fs::path& root, IngestReport& report) {
   }
   for (const auto& rel : statuses) {
     auto bytes = read_file(root / rel);
-    if (!bytes.ok()) return bytes.status();
+    if (!bytes.ok()) {
+      report.rejections.push_back(bytes.status().message());
+      continue;
+    }
     struct stat st{};
     std::int64_t received = clock_.wall_ms();
     if (::stat((root / rel).c_str(), &st) == 0) {

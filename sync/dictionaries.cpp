@@ -5,7 +5,7 @@
 #include <zdict.h>
 #include <zstd.h>
 
-#include <fstream>
+#include "kiosk/file_read.h"
 
 namespace outpost::sync {
 
@@ -19,8 +19,16 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& o) noexcept {
   return *this;
 }
 
+void SecretBytes::lock() {
+  // Best effort (RLIMIT_MEMLOCK): a failure leaves the pages unlocked.
+  if (b_.capacity() > 0) (void)sodium_mlock(b_.data(), b_.capacity());
+}
+
 void SecretBytes::clear() {
-  if (!b_.empty()) sodium_memzero(b_.data(), b_.size());
+  // sodium_munlock zeroes the range, then unlocks it (a no-op where the lock
+  // had failed). Locks are per page, so this may unlock a page another
+  // SecretBytes shares; that one then stays in memory unlocked, no worse.
+  if (b_.capacity() > 0) (void)sodium_munlock(b_.data(), b_.capacity());
   b_.clear();
   b_.shrink_to_fit();
 }
@@ -32,6 +40,8 @@ void SecretBytes::resize(std::size_t n) {
     return;
   }
   std::vector<std::uint8_t> bigger(n);
+  // Locked before the copy, so the bytes never sit in unlocked memory.
+  if (bigger.capacity() > 0) (void)sodium_mlock(bigger.data(), bigger.capacity());
   std::copy(b_.begin(), b_.end(), bigger.begin());
   clear();
   b_ = std::move(bigger);
@@ -39,6 +49,9 @@ void SecretBytes::resize(std::size_t n) {
 
 namespace {
 constexpr int kLevel = 19;
+// zstd's trainer makes dictionaries of about 100 KiB; anything far bigger
+// is not one of ours.
+constexpr std::size_t kMaxDictionaryBytes = 4 << 20;
 
 struct CDictFree {
   void operator()(ZSTD_CDict* d) const { ZSTD_freeCDict(d); }
@@ -96,9 +109,9 @@ Result<Dictionaries> Dictionaries::load(const fs::path& dir) {
     auto dot = stem.rfind('.');
     auto kind = kind_from_name(stem.substr(0, dot == std::string::npos ? stem.size() : dot));
     if (!kind) return Status(Errc::invalid_config, p.string() + ": file name does not start with a record kind");
-    std::ifstream in(p, std::ios::binary);
-    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) return Status(Errc::io_error, p.string() + ": cannot read");
+    auto text = read_file_checked(p, kMaxDictionaryBytes, "zstd dictionary");
+    if (!text.ok()) return text.status();
+    const Bytes data(text->begin(), text->end());
     if (dot != std::string::npos && stem.substr(dot + 1) != std::to_string(ZDICT_getDictID(data.data(), data.size())))
       return Status(Errc::invalid_config, p.string() + ": dictionary id does not match the file name");
     if (auto s = out.add(*kind, data, p.string()); !s.ok()) return s;

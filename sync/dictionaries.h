@@ -5,6 +5,7 @@
 // the id; the seal authenticates). Immutable after load; thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -16,13 +17,19 @@
 
 namespace outpost::sync {
 
-// A buffer that overwrites itself with zeros (sodium_memzero) when destroyed
-// or cleared; for plaintext payloads that must never linger.
+// A buffer that overwrites itself with zeros when destroyed or cleared; for
+// plaintext payloads that must never linger. Its storage is also locked in
+// memory (sodium_mlock: not swapped out, left out of core dumps) when the
+// OS allows; that is best effort: past RLIMIT_MEMLOCK it stays unlocked and
+// works the same.
 class SecretBytes {
  public:
   SecretBytes() = default;
-  explicit SecretBytes(std::size_t n) : b_(n) {}
-  SecretBytes(std::span<const std::uint8_t> data) : b_(data.begin(), data.end()) {}  // NOLINT
+  explicit SecretBytes(std::size_t n) : b_(n) { lock(); }
+  SecretBytes(std::span<const std::uint8_t> data) : b_(data.size()) {  // NOLINT
+    lock();
+    std::copy(data.begin(), data.end(), b_.begin());
+  }
   SecretBytes(const SecretBytes&) = delete;
   SecretBytes& operator=(const SecretBytes&) = delete;
   SecretBytes(SecretBytes&& o) noexcept : b_(std::move(o.b_)) {}
@@ -37,6 +44,7 @@ class SecretBytes {
   std::string_view view() const { return {reinterpret_cast<const char*>(b_.data()), b_.size()}; }
 
  private:
+  void lock();
   std::vector<std::uint8_t> b_;
 };
 

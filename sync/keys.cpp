@@ -7,9 +7,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <vector>
+
+#include "kiosk/file_read.h"
 
 namespace outpost::sync {
 
@@ -76,43 +77,51 @@ struct Fd {
 };
 
 // Writes `text` to a temp name beside `file`, fsyncs, renames over `file`.
-Status write_file_atomic(const fs::path& file, std::string_view text, mode_t mode) {
+// The temp name is fixed (`<file>.tmp`), so a run killed half-way leaves at
+// most one, which the next write truncates and reuses; on any error the temp
+// file is removed. With `exact` the mode is set as given; otherwise the
+// umask applies (outpost-clinic's 077 makes public key files 0600 too).
+Status write_file_atomic(const fs::path& file, std::string_view text, mode_t mode, bool exact) {
   fs::path tmp = file;
   tmp += ".tmp";
   Fd f;
-  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (f.fd < 0) return io_error(tmp, "cannot create");
-  if (::fchmod(f.fd, mode) != 0) return io_error(tmp, "cannot set mode");
+  auto fail = [&](const fs::path& where, std::string_view what) {
+    Status s = io_error(where, what);
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  if (exact && ::fchmod(f.fd, mode) != 0) return fail(tmp, "cannot set mode");
   std::size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(f.fd, text.data() + done, text.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = io_error(tmp, "cannot write");
-      ::unlink(tmp.c_str());
-      return s;
+      return fail(tmp, "cannot write");
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(f.fd) != 0) return io_error(tmp, "cannot fsync");
-  if (::rename(tmp.c_str(), file.c_str()) != 0) return io_error(file, "cannot rename into place");
+  if (::fsync(f.fd) != 0) return fail(tmp, "cannot fsync");
+  if (::rename(tmp.c_str(), file.c_str()) != 0) return fail(file, "cannot rename into place");
   return Status::Ok();
 }
 }  // namespace
 
 Status write_key_file(const fs::path& file, std::span<const std::uint8_t> key, bool secret) {
   std::string text = to_base64(key) + "\n";
-  Status s = write_file_atomic(file, text, secret ? 0600 : 0644);
+  Status s = write_file_atomic(file, text, secret ? 0600 : 0644, /*exact=*/secret);
   sodium_memzero(text.data(), text.size());
   return s;
 }
 
 Status read_key_file(const fs::path& file, std::span<std::uint8_t> out) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status(Errc::not_found, file.string() + ": cannot open key file");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Status s = from_base64(text, out, file.string());
-  sodium_memzero(text.data(), text.size());
+  // One line of base64 of at most 64 bytes; 4 KiB leaves room for CRLF and
+  // stray blanks and still refuses a file that cannot be a key.
+  auto text = read_file_checked(file, 4096, "key file");
+  if (!text.ok()) return text.status();
+  Status s = from_base64(*text, out, file.string());
+  sodium_memzero(text->data(), text->size());
   return s;
 }
 
@@ -139,7 +148,8 @@ Status clinic_keygen(const fs::path& dir) {
   if (ec) return Status(Errc::io_error, dir.string() + ": cannot create: " + ec.message());
   ClinicDir c{dir};
   for (const auto& f : {c.sealing_pk(), c.sealing_sk(), c.signing_pk(), c.signing_sk()})
-    if (fs::exists(f)) return Status(Errc::invalid_argument, f.string() + ": exists; refusing to overwrite clinic keys");
+    if (path_may_exist(f))
+      return Status(Errc::invalid_argument, f.string() + ": exists; refusing to overwrite clinic keys");
   SealingKeyPair seal = generate_sealing_keys();
   SigningKeyPair sign = generate_signing_keys();
   Status s = write_key_file(c.sealing_sk(), seal.sk.bytes, true);
@@ -157,7 +167,7 @@ Status register_kiosk(const ClinicDir& clinic, std::string_view kiosk_id, const 
   fs::create_directories(clinic.root / "kiosks", ec);
   if (ec) return Status(Errc::io_error, (clinic.root / "kiosks").string() + ": cannot create: " + ec.message());
   fs::path file = clinic.kiosk_pk(kiosk_id);
-  if (fs::exists(file)) {
+  if (path_may_exist(file)) {
     auto old = load_key<SigningPublicKey>(file);
     if (!old.ok()) return old.status();
     if (old->bytes != pk.bytes)
@@ -172,7 +182,7 @@ Status register_kiosk(const ClinicDir& clinic, std::string_view kiosk_id, const 
 Result<SigningPublicKey> registered_kiosk_key(const ClinicDir& clinic, std::string_view kiosk_id) {
   if (auto s = validate_kiosk_id(kiosk_id); !s.ok()) return Status(Errc::unauthorized, s.message());
   fs::path file = clinic.kiosk_pk(kiosk_id);
-  if (!fs::exists(file))
+  if (!path_may_exist(file))
     return Status(Errc::unauthorized, "kiosk '" + std::string(kiosk_id) + "' is not enrolled (" + file.string() + ")");
   return load_key<SigningPublicKey>(file);
 }

@@ -54,7 +54,9 @@ Result<Key> key_from_base64(std::string_view text, std::string_view what) {
 }
 
 // Key files: one base64 line. write_* creates the file (mode 0600 when
-// `secret`), written to a temp name, fsynced and renamed.
+// `secret`, else 0644 less the umask), written to a temp name, fsynced and
+// renamed. read_* takes a regular file of at most 4 KiB (kiosk/file_read.h):
+// a folder, FIFO, device or empty file is an error naming the path.
 Status write_key_file(const std::filesystem::path& file, std::span<const std::uint8_t> key, bool secret);
 Status read_key_file(const std::filesystem::path& file, std::span<std::uint8_t> out);
 

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -125,7 +126,15 @@ Status SqliteOutbox::open_connection(Db& db, bool exclusive) {
   if (exclusive) {
     if (auto s = db.exec("PRAGMA locking_mode=EXCLUSIVE;", "lock outbox"); !s.ok()) return s;
   }
-  if (auto s = db.exec("PRAGMA journal_mode=WAL;", "enable WAL"); !s.ok()) return s;
+  // Switching a new file to WAL needs it to itself; SQLite answers "busy"
+  // without waiting while another process holds it (two programs opening a
+  // new outbox at once). Retry for up to 5 s, like the busy timeout.
+  Status wal = db.exec("PRAGMA journal_mode=WAL;", "enable WAL");
+  for (int i = 0; i < 250 && wal.code() == Errc::busy; ++i) {
+    ::usleep(20'000);
+    wal = db.exec("PRAGMA journal_mode=WAL;", "enable WAL");
+  }
+  if (!wal.ok()) return wal;
   return db.exec("PRAGMA synchronous=FULL;", "configure outbox");
 }
 
@@ -144,46 +153,55 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const std::filesystem::
   if (!opened.ok()) return opened;
   // Only a new file gets the schema: opening an existing outbox writes
   // nothing, so `outpostctl status` works on a full disk.
-  auto version = db->prepare("PRAGMA user_version");
-  if (!version.ok()) return version.status();
-  int rc = sqlite3_step(version->get());
-  if (rc != SQLITE_ROW) return db->error(rc, "read outbox version");
-  int user_version = sqlite3_column_int(version->get(), 0);
-  version->reset();
-  if (user_version > kFormat)
-    return Status(Errc::corrupt, db->file + ": outbox format " + std::to_string(user_version) + " is newer than this program");
-  if (user_version == 1) {
-    // Format 1 sealed records without binding them to their identity and
-    // counted the drop box's answer as delivery. Its delivered records are
-    // of no further use; undelivered ones cannot be re-sealed (no key on the
-    // kiosk opens them), so the upgrade refuses rather than drop them.
-    auto left = db->prepare("SELECT COUNT(*) FROM records WHERE state IN (0, 1)");
-    if (!left.ok()) return left.status();
-    if (int rc = sqlite3_step(left->get()); rc != SQLITE_ROW) return db->error(rc, "read outbox format 1");
-    const auto n = sqlite3_column_int64(left->get(), 0);
-    left->reset();
-    if (n > 0) {
-      return Status(Errc::invalid_config, db->file + ": outbox format 1 still holds " + std::to_string(n) +
-                                              " undelivered records; ship them with outpost 0.1 (outpost-syncd --once "
-                                              "or outpostctl export) before upgrading");
+  auto read_version = [&]() -> Result<int> {
+    auto version = db->prepare("PRAGMA user_version");
+    if (!version.ok()) return version.status();
+    int rc = sqlite3_step(version->get());
+    if (rc != SQLITE_ROW) return db->error(rc, "read outbox version");
+    int v = sqlite3_column_int(version->get(), 0);
+    version->reset();
+    return v;
+  };
+  auto first = read_version();
+  if (!first.ok()) return first.status();
+  if (*first > kFormat)
+    return Status(Errc::corrupt, db->file + ": outbox format " + std::to_string(*first) + " is newer than this program");
+  if (*first != kFormat) {
+    // Create or upgrade under the write lock, reading the version again
+    // inside it: the kiosk window and syncd may open a new outbox at once.
+    Transaction tx(*db);
+    if (auto st = tx.begin(); !st.ok()) return st;
+    auto v = read_version();
+    if (!v.ok()) return v.status();
+    int user_version = *v;
+    if (user_version == 1) {
+      // Format 1 sealed records without binding them to their identity and
+      // counted the drop box's answer as delivery. Its delivered records are
+      // of no further use; undelivered ones cannot be re-sealed (no key on the
+      // kiosk opens them), so the upgrade refuses rather than drop them.
+      auto left = db->prepare("SELECT COUNT(*) FROM records WHERE state IN (0, 1)");
+      if (!left.ok()) return left.status();
+      if (int rc = sqlite3_step(left->get()); rc != SQLITE_ROW) return db->error(rc, "read outbox format 1");
+      const auto n = sqlite3_column_int64(left->get(), 0);
+      left->reset();
+      if (n > 0) {
+        return Status(Errc::invalid_config, db->file + ": outbox format 1 still holds " + std::to_string(n) +
+                                                " undelivered records; ship them with outpost 0.1 (outpost-syncd "
+                                                "--once or outpostctl export) before upgrading");
+      }
+      if (auto st = db->exec("DROP TABLE records; DROP TABLE bundles; DROP TABLE meta;", "upgrade outbox"); !st.ok())
+        return st;
+      user_version = 0;
     }
-    Transaction tx(*db);
-    if (auto st = tx.begin(); !st.ok()) return st;
-    if (auto st = db->exec("DROP TABLE records; DROP TABLE bundles; DROP TABLE meta;", "upgrade outbox"); !st.ok())
-      return st;
-    if (auto st = tx.commit(); !st.ok()) return st;
-    user_version = 0;
-  }
-  if (user_version == 0) {
-    Generation g{};
-    randombytes_buf(g.data(), g.size());
-    Transaction tx(*db);
-    if (auto st = tx.begin(); !st.ok()) return st;
-    if (auto st = db->exec(kSchema, "create outbox schema"); !st.ok()) return st;
-    auto put = db->prepare("INSERT INTO meta(key, value) VALUES('generation', ?)");
-    if (!put.ok()) return put.status();
-    bind_blob(put->get(), 1, g);
-    if (int rc = sqlite3_step(put->get()); rc != SQLITE_DONE) return db->error(rc, "store outbox generation");
+    if (user_version == 0) {
+      Generation g{};
+      randombytes_buf(g.data(), g.size());
+      if (auto st = db->exec(kSchema, "create outbox schema"); !st.ok()) return st;
+      auto put = db->prepare("INSERT INTO meta(key, value) VALUES('generation', ?)");
+      if (!put.ok()) return put.status();
+      bind_blob(put->get(), 1, g);
+      if (int rc = sqlite3_step(put->get()); rc != SQLITE_DONE) return db->error(rc, "store outbox generation");
+    }
     if (auto st = tx.commit(); !st.ok()) return st;
   }
   auto gen = db->prepare("SELECT value FROM meta WHERE key='generation'");

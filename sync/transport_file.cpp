@@ -1,10 +1,12 @@
 #include "sync/transport_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -57,6 +59,62 @@ bool fsync_dir(const std::filesystem::path& dir) {
   return d.fd >= 0 && ::fsync(d.fd) == 0;
 }
 
+// The temp file name put() uses for `name`, written by process `pid`.
+std::string temp_name(const std::string& name, pid_t pid) {
+  return ".tmp-" + name + "-" + std::to_string(pid);
+}
+
+// The pid in a name put() makes, ".tmp-<name>-<pid>" (<name> a safe path
+// part, <pid> decimal without a leading zero); 0 for any other name.
+pid_t temp_file_pid(std::string_view file) {
+  if (!file.starts_with(".tmp-")) return 0;
+  file.remove_prefix(5);
+  const std::size_t dash = file.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == file.size()) return 0;
+  const std::string_view name = file.substr(0, dash), digits = file.substr(dash + 1);
+  if (!is_safe_relative_path(name)) return 0;  // one path part: a file name has no '/'
+  if (digits.size() > 9 || digits.front() == '0') return 0;
+  pid_t pid = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return 0;
+    pid = pid * 10 + (c - '0');
+  }
+  return pid;
+}
+
+// Removes the temp files of runs that were killed mid-put: names put() makes
+// (temp_file_pid), regular files, whose process is gone and which were last
+// written more than kStaleTempAge ago. The age matters for a folder shared
+// by several kiosks: another machine's pid means nothing here, but its
+// write in flight is seconds old. Walks the root and two levels below it
+// (put's "inbox/<kiosk>/<name>"), never following symlinks or entering
+// dot-folders. Best effort: what cannot be removed stays.
+constexpr auto kStaleTempAge = std::chrono::minutes(10);
+
+void remove_stale_temp_files(const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    const fs::file_status st = it->symlink_status(type_ec);
+    if (type_ec) continue;
+    if (fs::is_directory(st)) {
+      if (name.starts_with(".") || it.depth() >= 2) it.disable_recursion_pending();
+      continue;
+    }
+    const pid_t pid = temp_file_pid(name);
+    if (pid <= 0 || !fs::is_regular_file(st)) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge (EPERM)
+    std::error_code time_ec;
+    const auto written = fs::last_write_time(it->path(), time_ec);
+    if (time_ec || now - written < kStaleTempAge) continue;
+    ::unlink(it->path().c_str());
+  }
+}
+
 }  // namespace
 
 bool is_safe_relative_path(std::string_view path) {
@@ -82,6 +140,7 @@ Result<std::unique_ptr<FileTransport>> FileTransport::create(std::filesystem::pa
   if (!std::filesystem::is_directory(root, ec)) {
     return Status(Errc::not_found, "sync: destination folder '" + root.string() + "' does not exist");
   }
+  remove_stale_temp_files(root);
   return std::unique_ptr<FileTransport>(new FileTransport(std::move(root)));
 }
 
@@ -108,7 +167,7 @@ PutStatus FileTransport::put(std::string_view path, std::span<const std::uint8_t
   };
   if (mode == PutMode::create_only && std::filesystem::exists(target, ec)) return compare_existing();
 
-  const std::filesystem::path temp = dir / (".tmp-" + target.filename().string() + "-" + std::to_string(::getpid()));
+  const std::filesystem::path temp = dir / temp_name(target.filename().string(), ::getpid());
   {
     Fd f(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (f.fd < 0) {

@@ -16,6 +16,9 @@ namespace outpost::sync {
 class FileTransport final : public Transport {
  public:
   // `root` must be an existing directory (Errc::not_found otherwise).
+  // Removes the temp files that killed runs left under it: names put()
+  // makes (".tmp-<name>-<pid>"), whose process is gone, older than 10
+  // minutes; never any other file.
   static Result<std::unique_ptr<FileTransport>> create(std::filesystem::path root);
   PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) override;
   FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) override;

@@ -32,6 +32,8 @@
 #include "config/site_config.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/clock.h"
+#include "kiosk/file_read.h"
+#include "kiosk/process_hardening.h"
 #include "kiosk/session.h"
 #include "kiosk/submission.h"
 #include "sync/kiosk_outbox.h"
@@ -63,25 +65,23 @@ int fail(const std::string& message) {
   return 2;
 }
 
-Result<std::vector<unsigned char>> read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Errc::not_found, path.string() + ": cannot open");
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status(Errc::io_error, path.string() + ": read error");
-  return bytes;
+// Font files, checked like every file from outside (kiosk/file_read.h).
+Result<std::vector<unsigned char>> read_font(const std::filesystem::path& path) {
+  auto text = read_file_checked(path, 32 << 20, "font file");
+  if (!text.ok()) return text.status();
+  return std::vector<unsigned char>(text->begin(), text->end());
 }
 
 Result<Questionnaire> load_questionnaire(const std::filesystem::path& path) {
-  auto bytes = read_bytes(path);
-  if (!bytes.ok()) return bytes.status();
-  return Questionnaire::parse(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()),
-                              path.string());
+  auto text = read_file_checked(path, 8 << 20, "questionnaire file");
+  if (!text.ok()) return text.status();
+  return Questionnaire::parse(*text, path.string());
 }
 
 // --config, else /etc/outpost/outpost.toml when present; empty: built-in demo config.
 std::string config_file(const Options& o) {
   if (!o.config_file.empty()) return o.config_file;
-  return std::filesystem::exists(kDefaultConfig) ? kDefaultConfig : "";
+  return path_may_exist(kDefaultConfig) ? kDefaultConfig : "";
 }
 
 Result<SiteConfig> load_config(const Options& o) {
@@ -269,9 +269,9 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
     }
   }
 
-  auto regular = read_bytes(std::filesystem::path(o.font_dir) / "NotoSans-Regular.ttf");
+  auto regular = read_font(std::filesystem::path(o.font_dir) / "NotoSans-Regular.ttf");
   if (!regular.ok()) return fail(regular.status().message() + " (install fonts-noto-core)");
-  auto bold = read_bytes(std::filesystem::path(o.font_dir) / "NotoSans-Bold.ttf");
+  auto bold = read_font(std::filesystem::path(o.font_dir) / "NotoSans-Bold.ttf");
   if (!bold.ok()) return fail(bold.status().message() + " (install fonts-noto-core)");
 
   int win_w = 0, win_h = 0;
@@ -441,6 +441,8 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
 
 int main(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
+  if (auto s = disable_core_dumps(); !s.ok())
+    std::fprintf(stderr, "outpost: warning: %s\n", s.message().c_str());
   // Before any thread exists, so every thread inherits the mask.
   sigset_t set = SignalWatcher::signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);

@@ -10,6 +10,7 @@
 #include "kiosk/clock.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
+#include "kiosk/terminal_text.h"
 #include "sync/clinic_ingest.h"
 #include "sync/clinic_store_sqlite.h"
 #include "sync/fhir_export.h"
@@ -26,7 +27,7 @@ namespace {
 constexpr int kExitRejected = 2;
 
 int fail(const Status& s) {
-  std::cerr << "outpost-clinic: " << s.to_string() << "\n";
+  std::cerr << "outpost-clinic: " << terminal_safe(s.to_string()) << "\n";
   return 1;
 }
 
@@ -113,8 +114,8 @@ int run_ingest(const IngestArgs& a) {
     const fs::path dir = a.receipts.empty() ? fs::path(from) / "receipts" : fs::path(a.receipts);
     if (Status s = ingester.write_receipts(dir, *signing, report); !s.ok()) return fail(s);
   }
-  for (const auto& r : report.rejections) std::cout << "rejected: " << r << "\n";
-  for (const auto& q : report.quarantines) std::cout << "quarantined: " << q << "\n";
+  for (const auto& r : report.rejections) std::cout << "rejected: " << terminal_safe(r) << "\n";
+  for (const auto& q : report.quarantines) std::cout << "quarantined: " << terminal_safe(q) << "\n";
   if (Status s = print_quarantine_hint(**store, a.db); !s.ok()) return fail(s);
   std::cout << "new " << report.new_records << ", duplicate " << report.duplicate_records << ", rejected "
             << report.rejected_bundles << ", quarantined " << report.quarantined_records
@@ -269,9 +270,11 @@ int run_alerts(const std::string& db) {
     return a->created_ms > b->created_ms;
   });
   for (const auto* r : flagged) {
-    std::cout << (critical(r) ? "CRITICAL " : "flag     ") << iso_time(r->created_ms) << "  " << r->kiosk_id << "  "
-              << r->kind << "  " << (r->subject.empty() ? "(anonymous)" : r->subject) << "  "
-              << join(r->flags, ",") << "  " << r->questionnaire << "  " << r->id << "\n";
+    std::cout << (critical(r) ? "CRITICAL " : "flag     ") << iso_time(r->created_ms) << "  "
+              << terminal_safe(r->kiosk_id) << "  " << r->kind << "  "
+              << terminal_safe(r->subject.empty() ? "(anonymous)" : r->subject) << "  "
+              << terminal_safe(join(r->flags, ",")) << "  " << terminal_safe(r->questionnaire) << "  "
+              << r->id << "\n";
   }
   if (flagged.empty()) std::cout << "no alerts\n";
   return 0;
@@ -301,12 +304,12 @@ int run_fleet(const std::string& db) {
     const std::int64_t skew = e.heartbeat.clock_ms - e.received_ms;
     std::string clock = "-";
     if (seen) clock = (skew > kClockTolerance || skew < -kClockTolerance) ? "WRONG " + skew_text(skew) : "ok";
-    std::cout << e.kiosk_id << "\t" << (seen ? iso_time(e.received_ms) : "never") << "\t"
+    std::cout << terminal_safe(e.kiosk_id) << "\t" << (seen ? iso_time(e.received_ms) : "never") << "\t"
               << (seen ? std::to_string(e.heartbeat.queue_depth) : "-") << "\t"
               << (e.heartbeat.oldest_queued_ms ? iso_time(*e.heartbeat.oldest_queued_ms) : "-") << "\t"
               << (seen ? std::to_string(skew / 1000) : "-") << "\t"
               << (seen ? std::to_string(e.heartbeat.disk_free_bytes / (1024 * 1024)) : "-") << "\t"
-              << e.last_bundle_seq << "\t" << (e.heartbeat.last_error.empty() ? "-" : e.heartbeat.last_error) << "\t"
+              << e.last_bundle_seq << "\t" << (e.heartbeat.last_error.empty() ? "-" : terminal_safe(e.heartbeat.last_error)) << "\t"
               << clock << "\t" << (e.heartbeat.generation.empty() ? "-" : e.heartbeat.generation) << "\t"
               << e.heartbeat.seq << "\t" << e.heartbeat.unconfirmed << "\t" << e.heartbeat.rejected << "\n";
   }

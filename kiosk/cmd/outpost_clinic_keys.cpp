@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "kiosk/cmd/outpost_clinic_commands.h"
+#include "kiosk/file_read.h"
+#include "kiosk/terminal_text.h"
 #include "sync/keys.h"
 
 namespace outpost::clinic {
@@ -15,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 int fail(const Status& s) {
-  std::cerr << "outpost-clinic: " << s.message() << "\n";
+  std::cerr << "outpost-clinic: " << terminal_safe(s.message()) << "\n";
   return 1;
 }
 
@@ -53,7 +55,8 @@ int run_enroll(const EnrollArgs& a) {
   fs::path config = dir / "outpost.toml";
   fs::path key_file = dir / "kiosk.sk";
   for (const auto& f : {config, key_file})
-    if (fs::exists(f)) return fail(Status(Errc::invalid_argument, f.string() + ": exists; refusing to overwrite"));
+    if (path_may_exist(f))
+      return fail(Status(Errc::invalid_argument, f.string() + ": exists; refusing to overwrite"));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fail(Status(Errc::io_error, dir.string() + ": cannot create: " + ec.message()));

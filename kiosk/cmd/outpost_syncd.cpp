@@ -20,6 +20,8 @@
 #include "config/site_config.h"
 #include "kiosk/cmd/sync_wiring.h"
 #include "sync/bundle.h"
+#include "kiosk/file_read.h"
+#include "kiosk/process_hardening.h"
 #include "sync/heartbeat.h"
 #include "sync/outbox_sqlite.h"
 
@@ -140,7 +142,7 @@ int run(const std::string& config_file, const std::string& data_dir, const std::
   Result<SiteConfig> config = default_site_config();
   if (!config_file.empty()) {
     config = load_site_config(config_file);
-  } else if (std::filesystem::exists(kDefaultConfig)) {
+  } else if (path_may_exist(kDefaultConfig)) {
     config = load_site_config(kDefaultConfig);
   }
   if (!config.ok()) {
@@ -202,6 +204,7 @@ int run(const std::string& config_file, const std::string& data_dir, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (auto s = disable_core_dumps(); !s.ok()) std::cerr << "outpost-syncd: warning: " << s.message() << "\n";
   CLI::App app{"outpost-syncd: uploads the kiosk's outbox to the clinic"};
   std::string config_file, data_dir, server;
   bool once = false;

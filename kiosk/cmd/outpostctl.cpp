@@ -1,10 +1,15 @@
 // outpostctl: the site staff's command line. Each command group lives in its
 // own file (outpostctl_<group>.cpp) and registers itself here.
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "kiosk/cmd/outpostctl_commands.h"
+#include "kiosk/process_hardening.h"
 
 int main(int argc, char** argv) {
+  if (auto s = outpost::disable_core_dumps(); !s.ok())
+    std::cerr << "outpostctl: warning: " << s.message() << "\n";
   CLI::App app{"outpostctl: Outpost kiosk staff tool"};
   app.require_subcommand(1);
   outpost::ctl::CommonOptions common;

@@ -4,16 +4,16 @@
 // questionnaire is invalid or unreadable; 4 (validate) valid but not
 // deployable, and (submit) refused because not deployable. Errors go to stderr and name the
 // file and linkId; scores go to stdout only.
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "kiosk/cmd/outpostctl_commands.h"
+#include "kiosk/file_read.h"
 #include "kiosk/questionnaire.h"
+#include "kiosk/terminal_text.h"
 
 namespace outpost::ctl {
 
@@ -23,24 +23,19 @@ constexpr int kExitInvalidResponse = 1;
 constexpr int kExitInvalidQuestionnaire = 2;
 constexpr int kExitNotDeployable = 4;
 
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Result<std::string>(Errc::not_found, "cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Result<std::string>(Errc::io_error, "error reading " + path);
-  return text.str();
-}
+// Questionnaires hold at most 1000 items (docs/design.md, "Questionnaire
+// profile"); with translations that stays far below this.
+constexpr std::size_t kMaxJsonFileBytes = 8 << 20;
 
 Result<Questionnaire> load_questionnaire(const std::string& path) {
-  Result<std::string> text = read_text(path);
+  Result<std::string> text = read_file_checked(path, kMaxJsonFileBytes, "questionnaire file");
   if (!text.ok()) return text.status();
   return Questionnaire::parse(*text, path);
 }
 
 // Answers read from a QuestionnaireResponse file; assess() checks them.
 Result<Answers> load_answers(const Questionnaire& q, const std::string& path) {
-  Result<std::string> text = read_text(path);
+  Result<std::string> text = read_file_checked(path, kMaxJsonFileBytes, "answers file");
   if (!text.ok()) return text.status();
   nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Result<Answers>(Errc::invalid_response, path + ": not valid JSON");
@@ -60,19 +55,19 @@ std::optional<ScoredResponse> load_scored(const std::string& questionnaire_path,
                                           int& exit_code) {
   Result<Questionnaire> q = load_questionnaire(questionnaire_path);
   if (!q.ok()) {
-    std::cerr << "outpostctl: " << q.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(q.status().message()) << "\n";
     exit_code = kExitInvalidQuestionnaire;
     return std::nullopt;
   }
   Result<Answers> answers = load_answers(*q, answers_path);
   if (!answers.ok()) {
-    std::cerr << "outpostctl: " << answers.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(answers.status().message()) << "\n";
     exit_code = kExitInvalidResponse;
     return std::nullopt;
   }
   Result<Assessment> assessment = assess(*q, *answers);
   if (!assessment.ok()) {
-    std::cerr << "outpostctl: " << answers_path << ": " << assessment.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(answers_path + ": " + assessment.status().message()) << "\n";
     exit_code = kExitInvalidResponse;
     return std::nullopt;
   }
@@ -93,7 +88,7 @@ const char* method_name(Scoring::Method m) {
 // profile"). Exit 0: valid and deployable; 4: valid (it scores) but the kiosk
 // will not offer it; 2: invalid.
 int run_validate(const std::string& path, bool as_json) {
-  Result<std::string> text = read_text(path);
+  Result<std::string> text = read_file_checked(path, kMaxJsonFileBytes, "questionnaire file");
   if (!text.ok()) {
     std::cerr << "outpostctl: " << text.status().message() << "\n";
     return kExitInvalidQuestionnaire;
@@ -130,21 +125,23 @@ int run_validate(const std::string& path, bool as_json) {
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return code;
   }
-  for (const auto& e : check.errors) std::cerr << "error: " << e << "\n";
+  // Everything but the counts comes from the file.
+  for (const auto& e : check.errors) std::cerr << "error: " << terminal_safe(e) << "\n";
   if (!q) {
     std::cerr << "outpostctl: " << path << ": invalid (" << check.errors.size() << " error"
               << (check.errors.size() == 1 ? "" : "s") << ")\n";
-    for (const auto& w : check.warnings) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : check.warnings) std::cerr << "warning: " << terminal_safe(w) << "\n";
     return code;
   }
   std::string langs;
   for (const auto& lang : q->languages()) langs += (langs.empty() ? "" : ",") + lang;
-  std::cout << path << ": valid Questionnaire '" << (q->id().empty() ? q->url() : q->id()) << "' version "
-            << q->version() << (q->version_derived() ? " (derived from the content)" : "") << ", " << questions
-            << " questions, " << q->bands().size() << " bands, languages " << langs << "\n"
-            << "  score: " << q->scoring().description << "\n";
-  for (const auto& p : q->deploy_problems()) std::cout << "  NOT DEPLOYABLE: " << p << "\n";
-  for (const auto& w : check.warnings) std::cout << "  warning: " << w << "\n";
+  std::cout << terminal_safe(path) << ": valid Questionnaire '" << terminal_safe(q->id().empty() ? q->url() : q->id())
+            << "' version " << terminal_safe(q->version())
+            << (q->version_derived() ? " (derived from the content)" : "") << ", " << questions << " questions, "
+            << q->bands().size() << " bands, languages " << terminal_safe(langs) << "\n"
+            << "  score: " << terminal_safe(q->scoring().description) << "\n";
+  for (const auto& p : q->deploy_problems()) std::cout << "  NOT DEPLOYABLE: " << terminal_safe(p) << "\n";
+  for (const auto& w : check.warnings) std::cout << "  warning: " << terminal_safe(w) << "\n";
   return code;
 }
 
@@ -181,7 +178,7 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
 
   // submit: the kiosk's Submit path (outpostctl_submit.cpp).
   struct SubmitArgs {
-    std::string questionnaire, answers;
+    std::string questionnaire, answers, subject_file;
     SubmitOptions options;
   };
   auto submit_args = std::make_shared<SubmitArgs>();
@@ -189,11 +186,26 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
   submit->add_option("--questionnaire", submit_args->questionnaire, "Questionnaire JSON file")->required();
   submit->add_option("--answers", submit_args->answers, "QuestionnaireResponse JSON file")->required();
   submit->add_option("--lang", submit_args->options.lang, "language the patient used");
-  submit->add_option("--subject", submit_args->options.subject, "patient code");
+  auto* subject = submit->add_option(
+      "--subject", submit_args->options.subject,
+      "patient code, or - to read it from the first line of standard input. A code given here is visible to "
+      "every user of this machine (process list); prefer - or --subject-file");
+  submit
+      ->add_option("--subject-file", submit_args->subject_file,
+                   "read the patient code from the first line of FILE")
+      ->excludes(subject);
   submit->callback([submit_args, &common, &exit_code] {
     std::optional<ScoredResponse> scored = load_scored(submit_args->questionnaire, submit_args->answers, exit_code);
     if (!scored) return;
-    exit_code = submit_checkin(common, scored->questionnaire, scored->answers, scored->assessment, submit_args->options);
+    SubmitOptions options = submit_args->options;
+    auto code = read_subject(options.subject, submit_args->subject_file);
+    if (!code.ok()) {
+      std::cerr << "outpostctl: " << terminal_safe(code.status().message()) << "\n";
+      exit_code = 1;
+      return;
+    }
+    options.subject = std::move(code).value();
+    exit_code = submit_checkin(common, scored->questionnaire, scored->answers, scored->assessment, options);
   });
 }
 

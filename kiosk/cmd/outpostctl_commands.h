@@ -38,5 +38,10 @@ struct SubmitOptions {
 };
 int submit_checkin(const CommonOptions& common, const Questionnaire& q, const Answers& answers,
                    const Assessment& assessment, const SubmitOptions& options);
+// The patient code for `assess submit`: `subject_file`'s first line when
+// given, the first line of standard input when `subject` is "-", else
+// `subject` itself (empty: anonymous). The line ending is dropped; an empty
+// line from a file or stdin is an error (leave --subject out for anonymous).
+Result<std::string> read_subject(const std::string& subject, const std::string& subject_file);
 
 }  // namespace outpost::ctl

@@ -6,6 +6,7 @@
 
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/sync_wiring.h"
+#include "kiosk/terminal_text.h"
 #include "sync/transport_file.h"
 
 namespace outpost::ctl {
@@ -14,7 +15,7 @@ namespace {
 
 int run_export(const CommonOptions& common, const std::string& to) {
   auto fail = [](const Status& s) {
-    std::cerr << "outpostctl export: " << s.to_string() << "\n";
+    std::cerr << "outpostctl export: " << terminal_safe(s.to_string()) << "\n";
     return 1;
   };
   if (!sync::crypto_init()) return fail(Status(Errc::internal, "libsodium failed to initialise"));

@@ -13,6 +13,8 @@
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/cmd/sync_wiring.h"
+#include "kiosk/file_read.h"
+#include "kiosk/terminal_text.h"
 
 namespace outpost::ctl {
 
@@ -42,12 +44,12 @@ std::string key_problem(const CommonOptions& common) {
 int run_status(const CommonOptions& common, bool as_json) {
   auto kiosk = open_kiosk_outbox(common);
   if (!kiosk.ok()) {
-    std::cerr << "outpostctl: " << kiosk.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(kiosk.status().message()) << "\n";
     return 1;
   }
   auto st = (*kiosk)->outbox().stats();
   if (!st.ok()) {
-    std::cerr << "outpostctl: " << st.status().message() << "\n";
+    std::cerr << "outpostctl: " << terminal_safe(st.status().message()) << "\n";
     return 1;
   }
   const std::string key = key_problem(common);
@@ -144,7 +146,7 @@ Result<SiteConfig> load_config(const CommonOptions& common) {
   Result<SiteConfig> config = default_site_config();
   if (!common.config_file.empty()) {
     config = load_site_config(common.config_file);
-  } else if (std::filesystem::exists(kDefaultConfig)) {
+  } else if (path_may_exist(kDefaultConfig)) {
     config = load_site_config(kDefaultConfig);
   }
   if (config.ok() && !common.data_dir.empty()) config->data_dir = common.data_dir;

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <optional>
 
+#include "kiosk/file_read.h"
 #include "sync/transport_curl.h"
 #include "sync/transport_file.h"
 
@@ -24,11 +25,15 @@ Result<std::unique_ptr<sync::Transport>> open_transport(const SiteConfig& config
   o.max_send_rate = config.sync.max_rate;
   o.low_speed_time_s = static_cast<long>(config.sync.stall_timeout_s);
   if (!config.clinic.bearer_token_file.empty()) {
-    std::ifstream in(config.clinic.bearer_token_file);
-    std::string token;
-    if (!in || !std::getline(in, token) || token.empty()) {
+    auto text = read_file_checked(config.clinic.bearer_token_file, 64 << 10, "bearer token file");
+    if (!text.ok())
+      return Status(Errc::invalid_config, "clinic.bearer_token_file: " + text.status().message());
+    std::string token = text->substr(0, text->find('\n'));
+    if (!token.empty() && token.back() == '\r') token.pop_back();
+    if (token.empty()) {
       return Status(Errc::invalid_config,
-                    "clinic.bearer_token_file: cannot read a token from '" + config.clinic.bearer_token_file.string() + "'");
+                    "clinic.bearer_token_file: " + config.clinic.bearer_token_file.string() +
+                        ": no token on the first line");
     }
     o.bearer_token = token;
   }
@@ -42,7 +47,7 @@ Result<sync::SigningSecretKey> load_kiosk_key(const SiteConfig& config) {
     return Status(Errc::invalid_config, "clinic.kiosk_key_file: not set (the kiosk's signing key from enrollment)");
   }
   auto key = sync::load_key<sync::SigningSecretKey>(config.clinic.kiosk_key_file);
-  if (!key.ok()) return key.status();
+  if (!key.ok()) return Status(key.status().code(), "clinic.kiosk_key_file: " + key.status().message());
   std::optional<sync::SigningPublicKey> enrolled;
   if (!config.clinic.kiosk_public_key.empty()) {
     auto pk = sync::key_from_base64<sync::SigningPublicKey>(config.clinic.kiosk_public_key, "clinic.kiosk_public_key");

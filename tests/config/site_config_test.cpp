@@ -1,5 +1,8 @@
 #include "config/site_config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -199,7 +202,7 @@ TEST_CASE("load_site_config reports a missing file and resolves questionnaire_di
   Result<SiteConfig> missing = load_site_config("/nonexistent/outpost.toml");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().code() == Errc::not_found);
-  CHECK(missing.status().message() == "/nonexistent/outpost.toml: cannot open config file");
+  CHECK(missing.status().message() == "/nonexistent/outpost.toml: the config file does not exist");
 
   const std::filesystem::path dir = std::filesystem::path(OUTPOST_BINARY_DIR) / "site_config_test";
   std::filesystem::create_directories(dir);
@@ -210,4 +213,27 @@ TEST_CASE("load_site_config reports a missing file and resolves questionnaire_di
   Result<SiteConfig> r = load_site_config(dir / "outpost.toml");
   REQUIRE_MESSAGE(r.ok(), r.status().message());
   CHECK(r->questionnaire_dir == dir / "q");
+}
+
+TEST_CASE("load_site_config: a folder, a FIFO, an empty or a huge file is an error, never the defaults") {
+  const std::filesystem::path dir = std::filesystem::path(OUTPOST_BINARY_DIR) / "site_config_test_bad";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "folder.toml");
+  REQUIRE(::mkfifo((dir / "fifo.toml").c_str(), 0600) == 0);
+  { std::ofstream empty(dir / "empty.toml"); }
+  { std::ofstream huge(dir / "huge.toml"); }
+  REQUIRE(::truncate((dir / "huge.toml").c_str(), off_t{1} << 40) == 0);  // sparse
+  const std::pair<const char*, const char*> cases[] = {
+      {"folder.toml", "the config file is a folder, not a file"},
+      {"fifo.toml", "the config file is a FIFO (named pipe), not a file"},
+      {"empty.toml", "the config file is empty"},
+      {"huge.toml", "the config file is too large (1099511627776 bytes; at most 1048576)"},
+  };
+  for (const auto& [name, what] : cases) {
+    CAPTURE(name);
+    Result<SiteConfig> r = load_site_config(dir / name);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() == (dir / name).string() + ": " + what);
+  }
+  std::filesystem::remove_all(dir);
 }

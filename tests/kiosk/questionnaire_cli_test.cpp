@@ -71,7 +71,8 @@ TEST_CASE("assess validate: 2 naming the linkId when invalid, or the file when m
   CHECK(bad.output.find("item 'worry': choice item has no answerOption") != std::string::npos);
   Run missing = outpostctl("assess validate " + fixture("no-such-file.json"));
   CHECK(missing.exit_code == 2);
-  CHECK(missing.output.find("cannot read " + fixture("no-such-file.json")) != std::string::npos);
+  CHECK(missing.output.find(fixture("no-such-file.json") + ": the questionnaire file does not exist") !=
+        std::string::npos);
 }
 
 TEST_CASE("assess score: 0 and the assessment JSON") {

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/sync/sync_test_util.h"
 
@@ -20,10 +21,12 @@ TEST_CASE("clinic_keygen writes four key files, secrets 0600, and refuses to ove
   testing::init_crypto();
   testing::TempDir dir;
   ClinicDir c{dir.path() / "clinic"};
+  const mode_t old_umask = ::umask(0);  // read it; public key files follow it
+  ::umask(old_umask);
   REQUIRE(clinic_keygen(c.root).ok());
   CHECK(mode_of(c.sealing_sk()) == 0600);
   CHECK(mode_of(c.signing_sk()) == 0600);
-  CHECK(mode_of(c.sealing_pk()) == 0644);
+  CHECK(mode_of(c.sealing_pk()) == (0644 & ~old_umask));
   auto seal_pk = load_key<SealingPublicKey>(c.sealing_pk());
   auto sign_sk = load_key<SigningSecretKey>(c.signing_sk());
   auto sign_pk = load_key<SigningPublicKey>(c.signing_pk());
@@ -70,4 +73,64 @@ TEST_CASE("kiosk ids and base64 keys are validated with clear messages") {
   auto back = key_from_base64<SealingPublicKey>(key_to_base64(kp.pk) + "\n", "k");
   REQUIRE(back.ok());
   CHECK(back->bytes == kp.pk.bytes);
+}
+
+TEST_CASE("key files: secret ones are 0600 whatever the umask, public ones follow it") {
+  testing::init_crypto();
+  testing::TempDir dir;
+  const mode_t old_umask = ::umask(077);
+  SigningKeyPair k = generate_signing_keys();
+  Status pub = write_key_file(dir.path() / "k.pk", k.pk.bytes, /*secret=*/false);
+  ::umask(0);
+  Status sec = write_key_file(dir.path() / "k.sk", k.sk.bytes, /*secret=*/true);
+  ::umask(old_umask);
+  REQUIRE(pub.ok());
+  REQUIRE(sec.ok());
+  CHECK(mode_of(dir.path() / "k.pk") == 0600);
+  CHECK(mode_of(dir.path() / "k.sk") == 0600);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "k.sk.tmp"));
+}
+
+TEST_CASE("reading a key file that is a folder, a device, a FIFO, empty or huge is a clear error") {
+  testing::init_crypto();
+  testing::TempDir dir;
+  const auto p = dir.path();
+  std::filesystem::create_directories(p / "folder.pk");
+  REQUIRE(::mkfifo((p / "fifo.pk").c_str(), 0600) == 0);
+  testing::write_file(p / "empty.pk", "");
+  testing::write_file(p / "huge.pk", "");
+  REQUIRE(::truncate((p / "huge.pk").c_str(), off_t{1} << 40) == 0);  // sparse
+  const std::pair<std::filesystem::path, std::string> cases[] = {
+      {p / "folder.pk", "the key file is a folder, not a file"},
+      {"/dev/null", "the key file is a device, not a file"},
+      {p / "fifo.pk", "the key file is a FIFO (named pipe), not a file"},
+      {p / "empty.pk", "the key file is empty"},
+      {p / "huge.pk", "the key file is too large (1099511627776 bytes; at most 4096)"},
+      {p / "missing.pk", "the key file does not exist"},
+  };
+  for (const auto& [file, what] : cases) {
+    CAPTURE(file);
+    auto k = load_key<SigningPublicKey>(file);
+    REQUIRE_FALSE(k.ok());
+    CHECK(k.status().message() == file.string() + ": " + what);
+  }
+}
+
+TEST_CASE("an enrolled kiosk whose key file is empty or a folder is not reported as unknown") {
+  testing::init_crypto();
+  testing::TempDir dir;
+  ClinicDir c{dir.path()};
+  std::filesystem::create_directories(dir.path() / "kiosks" / "site-9.pk");
+  testing::write_file(c.kiosk_pk("site-7"), "");
+  auto empty = registered_kiosk_key(c, "site-7");
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.status().code() != Errc::unauthorized);
+  CHECK(empty.status().message() == c.kiosk_pk("site-7").string() + ": the key file is empty");
+  auto folder = registered_kiosk_key(c, "site-9");
+  REQUIRE_FALSE(folder.ok());
+  CHECK(folder.status().message() ==
+        c.kiosk_pk("site-9").string() + ": the key file is a folder, not a file");
+  // Enrolling over a broken key file is refused with the reason, not a crash.
+  SigningKeyPair k = generate_signing_keys();
+  CHECK(register_kiosk(c, "site-9", k.pk).message().find("is a folder") != std::string::npos);
 }

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 #include <sodium.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sync/kiosk_outbox.h"
 #include "sync/payload.h"
@@ -220,4 +222,38 @@ TEST_CASE("KioskOutbox: submit is refused without a clinic key and a bad key is 
   CHECK(sink.status().message().find("clinic.sealing_public_key") != std::string::npos);
   auto bad = KioskOutbox::open({"site-7", dir.path() / "d", "AAAA", dicts});
   CHECK(bad.status().message().find("clinic.sealing_public_key") != std::string::npos);
+}
+
+// Two programs (the kiosk window and syncd, or two submits) opening a new or
+// wiped outbox at the same moment: both must succeed, with one schema and one
+// generation. Found by tests/bench/torture.sh.
+TEST_CASE("two processes opening a fresh outbox at once both succeed") {
+  for (int round = 0; round < 20; ++round) {
+    testing::TempDir dir;
+    const auto file = dir.path() / "outbox.db";
+    std::vector<pid_t> children;
+    for (int c = 0; c < 3; ++c) {
+      pid_t pid = ::fork();
+      REQUIRE(pid >= 0);
+      if (pid == 0) {
+        auto ob = SqliteOutbox::open(file);
+        if (!ob.ok()) ::_exit(1);
+        Record r;
+        r.id = RecordId::generate(kNow);
+        r.sealed.assign(60, 0x11);
+        ::_exit((*ob)->append(r).ok() ? 0 : 2);
+      }
+      children.push_back(pid);
+    }
+    for (pid_t pid : children) {
+      int status = 0;
+      REQUIRE(::waitpid(pid, &status, 0) == pid);
+      CHECK_MESSAGE(WIFEXITED(status), "round " << round);
+      CHECK_MESSAGE(WEXITSTATUS(status) == 0, "round " << round);
+    }
+    auto ob = SqliteOutbox::open(file);
+    REQUIRE(ob.ok());
+    CHECK((*ob)->stats()->queued == 3);
+    CHECK((*ob)->integrity_check().value() == "ok");
+  }
 }

@@ -2,8 +2,14 @@
 
 #include <doctest/doctest.h>
 #include <sodium.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "sync/payload.h"
 #include "tests/sync/sync_test_util.h"
@@ -171,4 +177,55 @@ TEST_CASE("privacy: no key on an enrolled kiosk opens a sealed record") {
   // ...while the clinic's secret, which never leaves the clinic, does.
   SealingKeyPair real{*clinic_seal_pk, *clinic_seal_sk};
   CHECK(open_sealed(sealed->sealed, SealScheme::bound, bind, real, dicts)->view() == text);
+}
+
+namespace {
+// VmLck from /proc/self/status, in kB.
+long locked_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmLck:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("SecretBytes locks its storage in memory when allowed, and works the same when not") {
+  testing::init_crypto();
+  rlimit lim{};
+  REQUIRE(::getrlimit(RLIMIT_MEMLOCK, &lim) == 0);
+  const long before = locked_kb();
+  REQUIRE(before >= 0);
+  {
+    SecretBytes secret(std::size_t{1} << 20);
+    std::memset(secret.data(), 0x5a, secret.size());
+    if (::geteuid() == 0 || lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= (std::size_t{4} << 20)) {
+      CHECK(locked_kb() >= before + 1024);
+    }
+    secret.resize(std::size_t{2} << 20);  // moves to new storage: locked too, old one unlocked
+    if (::geteuid() == 0 || lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= (std::size_t{4} << 20)) {
+      CHECK(locked_kb() >= before + 2048);
+      CHECK(locked_kb() < before + 3072);
+    }
+    CHECK(secret.data()[(std::size_t{1} << 20) - 1] == 0x5a);
+  }
+  CHECK(locked_kb() <= before + 8);  // a page or two may stay locked if shared with another locked buffer
+
+  // Past RLIMIT_MEMLOCK (a child without CAP_IPC_LOCK): unlocked, same bytes.
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(10);
+    const rlimit none{0, 0};
+    if (::setrlimit(RLIMIT_MEMLOCK, &none) != 0) _exit(11);
+    const std::string text = "answers";
+    SecretBytes s(as_bytes(text));
+    s.resize(1 << 16);
+    _exit(s.view().substr(0, text.size()) == text && locked_kb() == 0 ? 0 : 12);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }

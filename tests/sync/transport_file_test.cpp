@@ -3,8 +3,10 @@
 #include "tests/sync/sync_test_util.h"
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -73,4 +75,66 @@ TEST_CASE("file transport refuses unsafe paths and a missing folder") {
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().code() == Errc::not_found);
   CHECK(missing.status().message().find("no-such-stick") != std::string::npos);
+}
+
+namespace {
+// A pid that was just alive and is not any more.
+pid_t dead_pid() {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) _exit(0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  return pid;
+}
+
+void plant(const fs::path& file, std::chrono::minutes age) {
+  fs::create_directories(file.parent_path());
+  outpost::testing::write_file(file, "partial bundle");
+  fs::last_write_time(file, fs::file_time_type::clock::now() - age);
+}
+}  // namespace
+
+TEST_CASE("opening a folder destination removes its own stale temp files and nothing else") {
+  TempDir dir;
+  const fs::path root = dir.path();
+  const std::string dead = std::to_string(dead_pid());
+  const std::string alive = std::to_string(::getpid());
+  const auto old = std::chrono::minutes(60);
+  // Left by killed runs: put()'s names, their process gone, an hour old.
+  const fs::path stale_bundle = root / "inbox/k" / (".tmp-k-0000000001.opb-" + dead);
+  const fs::path stale_status = root / "status" / (".tmp-k.json-" + dead);
+  plant(stale_bundle, old);
+  plant(stale_status, old);
+  // Everything else stays.
+  const fs::path fresh =
+      root / "inbox/k" / (".tmp-k-0000000003.opb-" + dead);  // maybe another kiosk's write in flight
+  plant(fresh, std::chrono::minutes(0));
+  const fs::path keep[] = {
+      root / "inbox/k/k-0000000001.opb",                      // a bundle
+      root / "notes.txt",                                     // the stick's owner's file
+      root / "inbox/k" / (".tmp-k-0000000002.opb-" + alive),  // its writer is alive
+      root / "inbox/k/.tmp-k-0000000004.opb",                 // no pid: not a name put() makes
+      root / "inbox/k" / (".tmp--" + dead),                   // no name
+      root / "inbox/k" / (".tmp-.x-" + dead),                 // a name put() never makes
+      root / "inbox/k" / (".tmp-k.opb-0" + dead),             // leading zero
+      root / "a/b/c" / (".tmp-k.opb-" + dead),                // deeper than put() writes
+      root / ".hidden/x" / (".tmp-k.opb-" + dead),            // inside a dot-folder
+  };
+  for (const auto& f : keep) plant(f, old);
+  const fs::path link = root / "inbox/k" / (".tmp-link.opb-" + dead);  // a symlink: not ours
+  fs::create_symlink(root / "notes.txt", link);
+  fs::create_directories(root / "inbox" / (".tmp-dir-" + dead));  // a folder: not ours
+
+  auto t = FileTransport::create(root);
+  REQUIRE(t.ok());
+  CHECK_FALSE(fs::exists(stale_bundle));
+  CHECK_FALSE(fs::exists(stale_status));
+  CHECK(fs::exists(fresh));
+  for (const auto& f : keep) CHECK_MESSAGE(fs::exists(f), f);
+  CHECK(fs::is_symlink(link));
+  CHECK(fs::is_directory(root / "inbox" / (".tmp-dir-" + dead)));
+  // And the transport still works in the cleaned folder.
+  const std::string a = "bundle";
+  CHECK((*t)->put("inbox/k/k-0000000005.opb", bytes_of(a), PutMode::create_only).code == PutErrc::created);
 }
