@@ -90,9 +90,9 @@ import random, sys
 seed, steps, mode_every, reset_every, topup_every = (int(a) for a in sys.argv[1:])
 r = random.Random(seed)
 # Kill delays in ms, uniform; on the 2-core build machine a submit takes
-# 10-30 ms, a syncd pass 0.5-1 s (throttle 5000 or 10000, little to send)
+# 10-45 ms (more when the machine is busy), a syncd pass 0.5-1 s (throttle 5000 or 10000, little to send)
 # to several seconds, an ingest 20-70 ms (a few new bundles) to 150 ms (18).
-delays = {"submit": (1, 35), "syncd": (20, 1500), "ingest": (1, 60)}
+delays = {"submit": (1, 50), "syncd": (20, 1500), "ingest": (1, 60)}
 # Mode changes deal from a shuffled deck (throttle twice as often), so a
 # run with a dozen changes or more sees every mode. stall N: 600 bytes stall
 # the TLS handshake, 2500 the first request.
@@ -123,6 +123,7 @@ echo "throttle 5000" > "$PROXY_MODES"
 # --- Steps -------------------------------------------------------------------
 declare -A kills=([submit]=0 [syncd]=0 [ingest]=0) finished=([submit]=0 [syncd]=0 [ingest]=0)
 resets=0 mode_changes=0 topups=0 partial_prints=0 ingest_dups=0 steps=0
+kills_pending=0 kills_new=0  # syncd kills with records to upload, ingest kills with bundles to import
 ms_to_s() { printf -v secs '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
 
 # Appends the ids a submit printed (file, response index) to acked.tsv.
@@ -225,6 +226,8 @@ while ((total_kills < KILLS)) && IFS=$'\t' read -r -u 3 kind delay mode reset nt
       record_acks "$W/out" "$resp"
       ;;
     syncd)
+      pending=0
+      pending=$( [[ -e $data/outbox.db ]] && sql "$data/outbox.db" 'SELECT count(*) FROM records WHERE state IN (0, 1)') || true
       timeout --foreground --preserve-status -s KILL "$secs" "$BIN/outpost-syncd" --once --config "$conf" \
         < /dev/null > "$W/out" 2> "$W/err" &
       pid=$!
@@ -232,6 +235,9 @@ while ((total_kills < KILLS)) && IFS=$'\t' read -r -u 3 kind delay mode reset nt
       wait "$pid" || rc=$?
       ;;
     ingest)
+      pending=$(find "$DROPBOX_DATA/inbox" -name '*.opb' 2> /dev/null | wc -l) || true
+      done_n=$( [[ -s $CLINIC_DB ]] && sql "$CLINIC_DB" 'SELECT count(*) FROM bundles') || true
+      [[ $done_n =~ ^[0-9]+$ ]] && pending=$((pending - done_n))
       timeout --foreground --preserve-status -s KILL "$secs" "$BIN/outpost-clinic" ingest \
         --clinic "$CLINIC_DIR" --from "$DROPBOX_DATA" --db "$CLINIC_DB" < /dev/null > "$W/out" 2> "$W/err" || rc=$?
       ;;
@@ -240,6 +246,8 @@ while ((total_kills < KILLS)) && IFS=$'\t' read -r -u 3 kind delay mode reset nt
   if ((rc == 137)); then
     kills[$kind]=$((kills[$kind] + 1))
     total_kills=$((total_kills + 1))
+    [[ $kind == syncd && $pending =~ ^[1-9] ]] && kills_pending=$((kills_pending + 1))
+    [[ $kind == ingest && $pending =~ ^[1-9] ]] && kills_new=$((kills_new + 1))
     # Every 10th killed ingest: clinic.db must be whole after a kill.
     [[ $kind == ingest && $((kills[ingest] % 10)) == 0 ]] && clinic_integrity "after ingest kill ${kills[ingest]}"
   else
@@ -312,7 +320,8 @@ get() { grep -o " $1=[0-9]*" <<< " $counts" | cut -d= -f2; }
 
 n_viol=$(wc -l < "$W/violations")
 bundles=$(find "$DROPBOX_DATA/inbox" -name '*.opb' | wc -l)
-echo "torture: SEED=$SEED kills $total_kills (submit ${kills[submit]}, syncd ${kills[syncd]}, ingest ${kills[ingest]});" \
+echo "torture: SEED=$SEED kills $total_kills (submit ${kills[submit]}, syncd ${kills[syncd]}" \
+  "($kills_pending with records to upload), ingest ${kills[ingest]} ($kills_new with bundles to import));" \
   "finished before the kill: submit ${finished[submit]}, syncd ${finished[syncd]}, ingest ${finished[ingest]};" \
   "steps $steps, mode changes $mode_changes, resets $resets;" \
   "acknowledged $(get acknowledged) (+$(get committed_unacknowledged) committed, not printed);" \
