@@ -40,7 +40,7 @@
 # At the end: proxy to pass, syncd and ingest until the kiosk has nothing
 # unconfirmed, then torture_check.py checks every acknowledged, not-lost
 # record is at the clinic exactly once with its score, nothing unknown is
-# there, no final ingest rejected anything, and both databases pass
+# there, no final ingest rejected or quarantined anything, and both databases pass
 # PRAGMA integrity_check. Prints one summary line; exits 1 on any violation.
 set -euo pipefail
 BIN=$(cd "$1" && pwd)
@@ -272,12 +272,12 @@ loop_s=$((SECONDS - start))
 # --- Drain: pass mode, syncd and ingest until nothing is unconfirmed ---------
 echo pass > "$PROXY_MODES"
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$W/status.json" "$1" 2> /dev/null || echo '?'; }
-ingest_final() {  # -> "new N, duplicate D, rejected R" of one unkilled run
+ingest_final() {  # -> "new N, duplicate D, rejected R[, quarantined Q]" of one unkilled run
   local rc=0
   timeout -s KILL 120 "$BIN/outpost-clinic" ingest --clinic "$CLINIC_DIR" --from "$DROPBOX_DATA" --db "$CLINIC_DB" \
     < /dev/null > "$W/ingest.out" 2> "$W/ingest.err" || rc=$?
   ((rc == 0)) || violation "final ingest exited $rc: $(head -c 800 "$W/ingest.out" "$W/ingest.err")"
-  grep -o 'new [0-9]*, duplicate [0-9]*, rejected [0-9]*' "$W/ingest.out" | tail -1 || true
+  grep -o 'new [0-9]*, duplicate [0-9]*, rejected [0-9]*\(, quarantined [0-9]*\)\?' "$W/ingest.out" | tail -1 || true
 }
 syncd_final() {
   local rc=0
@@ -286,12 +286,15 @@ syncd_final() {
 }
 drained=0
 final_rejected=0
+final_quarantined=0
 for ((round = 1; round <= 20; round++)); do
   syncd_final
   line=$(ingest_final)
   echo "drain round $round: $line" >> "$W/drain.log"
   r=$(grep -o 'rejected [0-9]*' <<< "$line" | cut -d' ' -f2) || true
   final_rejected=$((final_rejected + ${r:-0}))
+  q=$(grep -o 'quarantined [0-9]*' <<< "$line" | cut -d' ' -f2) || true
+  final_quarantined=$((final_quarantined + ${q:-0}))
   syncd_final  # fetches the receipt that ingest just wrote
   timeout -s KILL 60 "$BIN/outpostctl" --config "$conf" status --json < /dev/null > "$W/status.json" 2>> "$W/drain.log" || true
   if [[ $(field accepted)/$(field in_bundle)/$(field queued) == 0/0/0 ]]; then
@@ -300,9 +303,15 @@ for ((round = 1; round <= 20; round++)); do
   fi
 done
 ((drained == 1)) || violation "the kiosk still has unconfirmed records after 20 drain rounds: $(tr -d '\n ' < "$W/status.json")"
-line=$(ingest_final)  # one more: nothing new, nothing rejected
-[[ $line == "new 0, duplicate 0, rejected 0" ]] || violation "last ingest: '$line' (want new 0, duplicate 0, rejected 0)"
+line=$(ingest_final)  # one more: nothing new, nothing rejected, nothing quarantined
+[[ ${line%, quarantined 0} == "new 0, duplicate 0, rejected 0" ]] ||
+  violation "last ingest: '$line' (want new 0, duplicate 0, rejected 0, quarantined 0)"
 ((final_rejected == 0)) || violation "final ingest runs rejected $final_rejected files: $(grep '^rejected' "$W/ingest.out" | head -5)"
+((final_quarantined == 0)) || violation "final ingest runs quarantined $final_quarantined records: $(grep '^quarantined' "$W/ingest.out" | head -5)"
+if [[ $(sql "$CLINIC_DB" "SELECT count(*) FROM sqlite_master WHERE name='quarantine'") == 1 ]]; then
+  held_q=$(sql "$CLINIC_DB" 'SELECT count(*) FROM quarantine') || true
+  [[ $held_q == 0 ]] || violation "clinic.db quarantine holds $held_q records: $(sql "$CLINIC_DB" 'SELECT record_id FROM quarantine LIMIT 5' | tr '\n' ' ')"
+fi
 rejections=$(sql "$CLINIC_DB" 'SELECT count(*) FROM rejections') || true
 [[ $rejections == 0 ]] || violation "clinic.db holds $rejections rejections: $(sql "$CLINIC_DB" 'SELECT * FROM rejections LIMIT 5' | tr '\n' ';')"
 
