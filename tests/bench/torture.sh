@@ -4,7 +4,8 @@
 # SIGKILLs, against the real nginx drop box (tests/integration/dropbox.sh)
 # behind tests/integration/fault_proxy.py, with one kiosk and one clinic.
 #
-# Not run by ctest (it takes 15-30 minutes at the default 1,000 kills);
+# Not run by ctest (about 5 minutes for the default 1,000 kills on the
+# 2-core build machine);
 # someone runs it and quotes the summary line. Listed in tests/bench/CMakeLists.txt.
 #
 # Usage: torture.sh BIN_DIR [KILLS=1000]
