@@ -187,16 +187,28 @@ json value_json(const Item& item, const AnswerValue& value, std::string_view lan
 }
 
 // The response items for `items`: answered questions, and groups holding any.
-json response_items(const std::vector<Item>& items, const Answers& answers, std::string_view lang) {
+// The total item's answer: the computed score, typed as the item is.
+json total_answer(const Item& item, double score) {
+  if (item.type == ItemType::integer) return {{"valueInteger", static_cast<std::int64_t>(std::llround(score))}};
+  if (item.type == ItemType::quantity) return {{"valueQuantity", {{"value", number(score)}}}};
+  return {{"valueDecimal", number(score)}};
+}
+
+// The response items for `items`: answered questions, the computed total
+// (`total`, when given) and groups holding any.
+json response_items(const std::vector<Item>& items, const Answers& answers, std::string_view lang,
+                    const std::pair<const Item*, double>* total = nullptr) {
   json out = json::array();
   for (const Item& item : items) {
     json node = json::object();
     node["linkId"] = item.link_id;
     if (!item.text.in(lang).empty()) node["text"] = item.text.in(lang);
     if (item.type == ItemType::group) {
-      json children = response_items(item.items, answers, lang);
+      json children = response_items(item.items, answers, lang, total);
       if (children.empty()) continue;
       node["item"] = std::move(children);
+    } else if (total && total->first == &item) {
+      node["answer"] = json::array({total_answer(item, total->second)});
     } else if (const AnswerValue* value = answers.get(item.link_id)) {
       node["answer"] = json::array({value_json(item, *value, lang)});
     } else {
@@ -240,7 +252,10 @@ json to_response(const Questionnaire& q, const Answers& answers, const Assessmen
   if (!meta.subject.empty()) {
     r["subject"] = {{"identifier", {{"system", kPatientCodeSystem}, {"value", meta.subject}}}};
   }
-  r["item"] = response_items(q.items(), answers, lang);
+  // The questionnaire's own total item carries the computed score.
+  const std::pair<const Item*, double> total{q.total_item(), assessment.score};
+  r["item"] = response_items(q.items(), answers, lang,
+                             total.first && assessment.score_computed ? &total : nullptr);
   return r;
 }
 
