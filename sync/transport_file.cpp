@@ -1,12 +1,13 @@
 #include "sync/transport_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
+#include <ctime>
 #include <cstring>
 #include <vector>
 
@@ -89,12 +90,15 @@ pid_t temp_file_pid(std::string_view file) {
 // write in flight is seconds old. Walks the root and two levels below it
 // (put's "inbox/<kiosk>/<name>"), never following symlinks or entering
 // dot-folders. Best effort: what cannot be removed stays.
-constexpr auto kStaleTempAge = std::chrono::minutes(10);
+constexpr std::int64_t kStaleTempAgeS = 10 * 60;
 
 void remove_stale_temp_files(const std::filesystem::path& root) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const auto now = fs::file_time_type::clock::now();
+  // Seconds from clock_gettime and stat: std::filesystem's file clock counts
+  // int64 nanoseconds and overflows past 2262, and a kiosk clock may be there.
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     const std::string name = it->path().filename().string();
@@ -108,9 +112,10 @@ void remove_stale_temp_files(const std::filesystem::path& root) {
     const pid_t pid = temp_file_pid(name);
     if (pid <= 0 || !fs::is_regular_file(st)) continue;
     if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge (EPERM)
-    std::error_code time_ec;
-    const auto written = fs::last_write_time(it->path(), time_ec);
-    if (time_ec || now - written < kStaleTempAge) continue;
+    struct stat file_st{};
+    if (::lstat(it->path().c_str(), &file_st) != 0) continue;
+    if (static_cast<std::int64_t>(now.tv_sec) - static_cast<std::int64_t>(file_st.st_mtim.tv_sec) < kStaleTempAgeS)
+      continue;
     ::unlink(it->path().c_str());
   }
 }
