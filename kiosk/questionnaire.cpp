@@ -3,6 +3,7 @@
 // questionnaire_response.cpp.
 #include "kiosk/questionnaire.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kiosk/fhirpath.h"
@@ -326,6 +327,10 @@ std::vector<const Item*> pages(const Questionnaire& q, const Answers& answers) {
     if ((item->answerable() || info) && enablement.enabled(*item)) out.push_back(item);
   }
   return out;
+}
+
+bool is_critical(const Assessment& a) {
+  return !a.critical_items.empty() || std::find(a.flags.begin(), a.flags.end(), "critical") != a.flags.end();
 }
 
 bool is_critical_answer(const Item& item, const AnswerValue& value) {

@@ -247,6 +247,9 @@ struct Assessment {
   std::vector<std::string> critical_items;  // linkIds that triggered "critical"
 };
 
+// Whether the result must raise a crisis alert (a critical item or flag).
+bool is_critical(const Assessment& a);
+
 // Checks the answers against the questionnaire: every answered linkId exists
 // and is enabled, each value has the item's type, codes are among the item's
 // options, and every enabled required item is answered. Errors are

@@ -26,10 +26,6 @@ namespace {
 // date, one of the options for a choice.
 bool answer_fits(const Item& item, const AnswerValue& value) { return item.answerable() && value_fits(item, value); }
 
-bool is_critical(const Assessment& a) {
-  return !a.critical_items.empty() || std::find(a.flags.begin(), a.flags.end(), "critical") != a.flags.end();
-}
-
 // "2026-01-01T00:00:00Z"
 std::string iso8601_utc(std::int64_t wall_ms) {
   using namespace std::chrono;
@@ -61,6 +57,7 @@ Session::Session(const Clock& clock, SessionConfig config, std::vector<const Que
   }
   answers_.resize(checkin_.size());
   language_ = config_.languages.front();
+  schedule_crisis_retry();  // alerts an earlier run could not store
 }
 
 Session::~Session() { clear_patient_data(); }
@@ -159,10 +156,32 @@ Clock::Duration Session::wipe_deadline() const {
 }
 
 std::optional<Clock::Duration> Session::next_deadline() const {
-  if (screen_ == Screen::submitted) return submitted_at_ + config_.submitted_linger;
-  if (!idle_timer_running()) return std::nullopt;
-  if (idle_warning_) return wipe_deadline();
-  return last_input_ + config_.idle_timeout;
+  std::optional<Clock::Duration> due;
+  if (screen_ == Screen::submitted) {
+    due = submitted_at_ + config_.submitted_linger;
+  } else if (idle_timer_running()) {
+    due = idle_warning_ ? wipe_deadline() : last_input_ + config_.idle_timeout;
+  }
+  if (crisis_retry_delay_.count() > 0) due = due ? std::min(*due, crisis_retry_at_) : crisis_retry_at_;
+  return due;
+}
+
+// ---- unsaved crisis alerts ----
+
+void Session::schedule_crisis_retry() {
+  if (crisis_retry_delay_.count() > 0 || sink_.unsaved_crisis_alerts() == 0) return;
+  crisis_retry_delay_ = kCrisisRetryFirst;
+  crisis_retry_at_ = clock_.monotonic() + crisis_retry_delay_;
+}
+
+void Session::retry_crisis_alerts(Clock::Duration now) {
+  if (crisis_retry_delay_.count() == 0 || now < crisis_retry_at_) return;
+  if (sink_.retry_crisis_alerts() == 0) {
+    crisis_retry_delay_ = Clock::Duration(0);
+    return;
+  }
+  crisis_retry_delay_ = std::min(crisis_retry_delay_ * 2, kCrisisRetryMax);
+  crisis_retry_at_ = now + crisis_retry_delay_;
 }
 
 Clock::Duration Session::idle_remaining() const {
@@ -172,6 +191,7 @@ Clock::Duration Session::idle_remaining() const {
 
 void Session::tick() {
   const Clock::Duration now = clock_.monotonic();
+  retry_crisis_alerts(now);
   if (screen_ == Screen::submitted) {
     if (now >= submitted_at_ + config_.submitted_linger) wipe_to_welcome();
     return;
@@ -306,6 +326,7 @@ bool Session::raise_crisis_once(std::size_t qi, const std::vector<std::string>& 
   }
   if (fresh.empty()) return false;
   Result<std::string> raised = sink_.raise_crisis(*checkin_[qi], fresh, response_meta());
+  schedule_crisis_retry();
   if (raised.ok()) {
     for (const std::string& id : fresh) crises_raised_.push_back(std::to_string(qi) + "/" + id);
   } else {

@@ -15,7 +15,10 @@
 // idle_warning, then wipes the answers (zeroed in memory) and returns to
 // welcome. On the crisis screen the idle wipe keeps the screen (it holds no
 // patient data) so staff see it; acknowledge_crisis() then goes to welcome.
-// Every return to welcome is a wipe. Time comes only from the Clock, so tests
+// Every return to welcome is a wipe. A crisis alert the sink could not store
+// yet (unsaved_crisis_alerts()) is retried from tick(), 2 s after it was
+// raised and then at doubling intervals up to 60 s, on every screen and
+// across wipes: it belongs to the kiosk, not to the check-in. Time comes only from the Clock, so tests
 // drive it with FakeClock. Details: docs/design.md, "Session".
 //
 // Owned and called by one thread (the UI thread). The UI reads the view
@@ -133,6 +136,11 @@ class Session {
   std::uint64_t wipe_count() const { return wipes_; }
   // True when no patient data is held (after a wipe, at welcome).
   bool holds_no_patient_data() const;
+  // Crisis alerts not yet durable in the outbox: staff must be told.
+  std::size_t unsaved_crisis_alerts() const { return sink_.unsaved_crisis_alerts(); }
+
+  static constexpr Clock::Duration kCrisisRetryFirst = std::chrono::seconds(2);
+  static constexpr Clock::Duration kCrisisRetryMax = std::chrono::seconds(60);
 
  private:
   // State lives here; the implementation may add members freely.
@@ -163,6 +171,9 @@ class Session {
   std::vector<std::string> crises_raised_;
   Clock::Duration last_input_{0};
   Clock::Duration submitted_at_{0};
+  // Retry of unsaved crisis alerts; delay 0: none scheduled.
+  Clock::Duration crisis_retry_at_{0};
+  Clock::Duration crisis_retry_delay_{0};
 
   std::vector<Page> all_pages() const;
   std::optional<std::size_t> current_index(const std::vector<Page>& pages) const;
@@ -175,6 +186,8 @@ class Session {
   void wipe_to_welcome();
   ResponseMeta response_meta() const;
   bool raise_crisis_once(std::size_t qi, const std::vector<std::string>& link_ids);
+  void schedule_crisis_retry();
+  void retry_crisis_alerts(Clock::Duration now);
 };
 
 }  // namespace outpost

@@ -25,9 +25,17 @@ class SubmitSink {
   // A critical answer was just confirmed (before submit): queue a top-priority
   // crisis alert and alert staff locally. Carries no answers, only the
   // questionnaire, the critical linkIds and the patient code.
+  // Ok means the alert is held: in the outbox, or (storage full, ...) kept
+  // by the sink and retried until it is (unsaved_crisis_alerts()).
   virtual Result<std::string> raise_crisis(const Questionnaire& q,
                                            const std::vector<std::string>& critical_items,
                                            const ResponseMeta& meta) = 0;
+
+  // Crisis alerts raised (here or by an earlier run) that are not yet in the
+  // outbox. Staff must be told while this is not 0.
+  virtual std::size_t unsaved_crisis_alerts() const { return 0; }
+  // Tries again to put them in the outbox; returns how many are left.
+  virtual std::size_t retry_crisis_alerts() { return 0; }
 };
 
 // Keeps everything in memory; for tests and the demo without an outbox.
@@ -55,13 +63,28 @@ class MemorySubmitSink final : public SubmitSink {
   }
   Result<std::string> raise_crisis(const Questionnaire& q, const std::vector<std::string>& items,
                                    const ResponseMeta& meta) override {
+    if (crisis_storage_full) {
+      unsaved.push_back({q.url(), items, meta});
+      return "crisis-unsaved-" + std::to_string(unsaved.size());
+    }
     crises.push_back({q.url(), items, meta});
     return "crisis-" + std::to_string(crises.size());
+  }
+  std::size_t unsaved_crisis_alerts() const override { return unsaved.size(); }
+  std::size_t retry_crisis_alerts() override {
+    ++retries;
+    if (crisis_storage_full) return unsaved.size();
+    for (auto& c : unsaved) crises.push_back(std::move(c));
+    unsaved.clear();
+    return 0;
   }
 
   std::vector<Submitted> submitted;
   std::vector<Crisis> crises;
+  std::vector<Crisis> unsaved;     // held while crisis_storage_full
+  std::size_t retries = 0;
   bool fail_next = false;
+  bool crisis_storage_full = false;  // raise_crisis holds alerts instead of storing them
 };
 
 }  // namespace outpost

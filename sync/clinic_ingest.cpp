@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "kiosk/file_read.h"
+#include "kiosk/patient_code.h"
 #include "sync/bundle.h"
 #include "sync/payload.h"
 #include "sync/receipt.h"
@@ -25,6 +26,20 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// One stored form of a patient code: the 9 checked digits. A code that fails
+// its check (only kiosks before 0.3 could send one) is kept as sent and
+// flagged, never dropped.
+void set_subject(ClinicRecord& r, const std::string& sent) {
+  if (sent.empty()) return;
+  const PatientCodeCheck c = check_patient_code(sent);
+  if (c.error == PatientCodeError::ok) {
+    r.subject = c.normalized;
+  } else {
+    r.subject = sent;
+    r.flags.push_back("subject-unchecked");
+  }
+}
 
 std::string hash_hex(std::span<const std::uint8_t> bytes) {
   std::array<std::uint8_t, 32> h{};
@@ -121,7 +136,7 @@ Result<ClinicRecord> to_clinic_record(const Record& rec, const SecretBytes& plai
     r.score = a->score;
     if (a->band) r.severity = a->band->label;
     r.flags = a->flags;
-    r.subject = checkin->meta.subject;
+    set_subject(r, checkin->meta.subject);
     r.authored = checkin->meta.authored;
     r.body = fhir->dump();
     return r;
@@ -131,7 +146,7 @@ Result<ClinicRecord> to_clinic_record(const Record& rec, const SecretBytes& plai
   if (rec.kind == RecordKind::crisis_alert) r.flags = {"critical"};
   if (j.is_object()) {
     if (j.contains("q") && j["q"].is_string()) r.questionnaire = j["q"].get<std::string>();
-    if (j.contains("s") && j["s"].is_string()) r.subject = j["s"].get<std::string>();
+    if (j.contains("s") && j["s"].is_string()) set_subject(r, j["s"].get<std::string>());
     if (j.contains("t") && j["t"].is_string()) r.authored = j["t"].get<std::string>();
   }
   r.body = j.dump();

@@ -27,14 +27,32 @@ Result<std::unique_ptr<KioskOutbox>> KioskOutbox::open(const KioskOutboxOptions&
   auto outbox = SqliteOutbox::open(outbox_path(options.data_dir));
   if (!outbox.ok()) return outbox.status();
   k->outbox_ = std::move(*outbox);
+  auto pending = PendingCrisisFile::open(options.data_dir);
+  if (pending.ok() && pending->slots() > 0) {
+    k->pending_ = std::move(*pending);
+    auto left = flush_pending_crisis(*k->pending_, *k->outbox_);
+    k->pending_left_ = left.ok() ? *left : 0;
+  } else {
+    k->slot_problem_ = pending.ok() ? "no crisis slot could be reserved (disk full?)" : pending.status().message();
+  }
   return k;
 }
 
 Result<SubmitSink*> KioskOutbox::sink() {
   if (!clinic_)
     return Status(Errc::invalid_config, "clinic.sealing_public_key is not set in the site config (outpost-clinic enroll)");
-  if (!sink_) sink_ = std::make_unique<OutboxSubmitSink>(*outbox_, dicts_, *clinic_, kiosk_id_, clock_, boot_);
+  if (!sink_) {
+    sink_ = std::make_unique<OutboxSubmitSink>(*outbox_, dicts_, *clinic_, kiosk_id_, clock_, boot_);
+    if (pending_) {
+      auto saved = pending_->load();
+      sink_->keep_crisis_alerts(&*pending_, saved.ok() ? std::move(*saved) : std::vector<Record>{});
+    }
+  }
   return static_cast<SubmitSink*>(sink_.get());
+}
+
+std::size_t KioskOutbox::unsaved_crisis_alerts() const {
+  return sink_ ? sink_->unsaved_crisis_alerts() : pending_left_;
 }
 
 }  // namespace outpost::sync

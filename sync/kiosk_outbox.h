@@ -2,7 +2,8 @@
 // the site config's values: the SQLite outbox in the data dir, the zstd
 // dictionaries, the clinic's sealing public key and an OutboxSubmitSink over
 // them. The kiosk window and `outpostctl` both open it this way so they run
-// the same path. Use from one thread.
+// the same path. Opening it also moves crisis alerts an earlier run could not
+// store (sync/pending_crisis_file.h) into the outbox. Use from one thread.
 #pragma once
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 
 #include "kiosk/clock.h"
 #include "sync/outbox_sqlite.h"
+#include "sync/pending_crisis_file.h"
 #include "sync/submit_outbox.h"
 
 namespace outpost::sync {
@@ -30,6 +32,12 @@ class KioskOutbox {
   SqliteOutbox& outbox() { return *outbox_; }
   // Errc::invalid_config when the config has no clinic sealing key.
   Result<SubmitSink*> sink();
+  // Crisis alerts still waiting outside the outbox (after the flush at open
+  // and any sink retries).
+  std::size_t unsaved_crisis_alerts() const;
+  // Why alerts cannot be kept across a restart (no slot could be reserved);
+  // empty when they can.
+  const std::string& crisis_slot_problem() const { return slot_problem_; }
 
  private:
   KioskOutbox() = default;
@@ -40,6 +48,9 @@ class KioskOutbox {
   SystemClock clock_;
   ProcBootIdSource boot_;
   std::unique_ptr<OutboxSubmitSink> sink_;
+  std::optional<PendingCrisisFile> pending_;
+  std::size_t pending_left_ = 0;  // after the flush at open
+  std::string slot_problem_;
 };
 
 }  // namespace outpost::sync

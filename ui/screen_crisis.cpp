@@ -14,6 +14,8 @@ View crisis_screen(const ScreenContext& ctx) {
     e.detail = line.number;
     v.elements.push_back(std::move(e));
   }
+  add_unsaved_crisis_notice(ctx, v);
+  add_patient_error(ctx, v);  // the alert could not even be made
   v.elements.push_back(text_element(Role::context, tr(ctx.lang, Msg::crisis_hold_hint)));
   Element hold = control(Role::hold, tr(ctx.lang, Msg::crisis_hold), {Command::acknowledge_crisis});
   v.default_focus = v.elements.size();

@@ -9,6 +9,11 @@ void add_patient_error(const ScreenContext& ctx, View& view) {
     view.elements.push_back(text_element(Role::error, err));
 }
 
+void add_unsaved_crisis_notice(const ScreenContext& ctx, View& view) {
+  if (const std::size_t n = ctx.session.unsaved_crisis_alerts(); n > 0)
+    view.elements.push_back(text_element(Role::error, trf(ctx.lang, Msg::crisis_unsaved, std::to_string(n))));
+}
+
 void add_heading_in_every_language(const ScreenContext& ctx, View& view, Msg heading) {
   view.elements.push_back(text_element(Role::heading, tr(ctx.lang, heading)));
   for (const std::string& other : ctx.session.config().languages)

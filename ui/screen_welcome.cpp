@@ -16,6 +16,7 @@ View welcome_screen(const ScreenContext& ctx) {
     e.detail = tr(ctx.lang, Msg::coming_soon);
     v.elements.push_back(std::move(e));
   }
+  add_unsaved_crisis_notice(ctx, v);
   return v;
 }
 

@@ -34,6 +34,8 @@ View build_view(const ScreenContext& ctx);
 
 // The session's error for the patient, when there is one.
 void add_patient_error(const ScreenContext& ctx, View& view);
+// For staff, while crisis alerts are not yet stored (welcome and crisis screens).
+void add_unsaved_crisis_notice(const ScreenContext& ctx, View& view);
 // A heading in the current language, then smaller in each other offered one,
 // so a patient finds theirs before choosing it.
 void add_heading_in_every_language(const ScreenContext& ctx, View& view, Msg heading);

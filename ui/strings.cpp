@@ -48,6 +48,11 @@ constexpr std::array kRows{
     Row{Msg::no, "No", "No"},
     Row{Msg::unsupported_item, "Please ask the staff about this question.",
         "Por favor, pregunte al personal sobre esta pregunta."},
+    Row{Msg::crisis_unsaved,
+        "STAFF: {1} crisis alert(s) not yet saved for the clinic (storage problem). The kiosk keeps "
+        "trying. Call the clinic now.",
+        "PERSONAL: {1} alerta(s) de crisis aún sin guardar para la clínica (problema de almacenamiento). "
+        "El kiosco sigue intentándolo. Llame a la clínica ahora."},
 };
 
 const Row* find_row(Msg id) {

@@ -42,6 +42,7 @@ enum class Msg {
   yes,
   no,
   unsupported_item,
+  crisis_unsaved,  // staff notice: "{1}" alerts not yet stored
 };
 
 // The message in `lang`; English when the language or message is missing.

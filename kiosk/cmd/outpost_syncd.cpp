@@ -24,6 +24,7 @@
 #include "kiosk/process_hardening.h"
 #include "sync/heartbeat.h"
 #include "sync/outbox_sqlite.h"
+#include "sync/pending_crisis_file.h"
 
 namespace {
 
@@ -66,6 +67,9 @@ struct Daemon {
   std::unique_ptr<sync::SyncLoop> loop;
   std::string last_error;
   std::optional<Clock::Duration> last_heartbeat;
+  // Crisis alerts the kiosk could not store: queued here as soon as the
+  // outbox takes them, even if the kiosk app is down.
+  std::optional<sync::PendingCrisisFile> pending;
 
   Status heartbeat() {
     auto stats = outbox->stats();
@@ -93,6 +97,11 @@ struct Daemon {
 
   // Returns the pass report; prints one summary line.
   Result<sync::PassReport> pass() {
+    std::size_t unsaved = 0;
+    if (pending) {
+      auto left = sync::flush_pending_crisis(*pending, *outbox);
+      unsaved = left.ok() ? *left : 0;
+    }
     auto r = loop->run_pass();
     if (!r.ok()) return r;
     if (r->failure) {
@@ -103,6 +112,11 @@ struct Daemon {
       last_error = r->receipt_error;
     } else {
       last_error.clear();
+    }
+    if (unsaved > 0) {
+      // Told to the clinic in the heartbeat, which needs no local disk.
+      last_error = std::to_string(unsaved) + " crisis alert(s) cannot be queued on the kiosk (storage full?)";
+      std::cerr << "outpost-syncd: " << last_error << "\n";
     }
     if (r->receipt) {
       const auto& fx = *r->receipt;
@@ -165,6 +179,7 @@ int run(const std::string& config_file, const std::string& data_dir, const std::
   auto outbox = sync::SqliteOutbox::open(sync::outbox_path(d.config.data_dir));
   if (!outbox.ok()) return fail(outbox.status());
   d.outbox = std::move(outbox.value());
+  if (auto pending = sync::PendingCrisisFile::open(d.config.data_dir); pending.ok()) d.pending = std::move(*pending);
   auto key = cmd::load_kiosk_key(d.config);
   if (!key.ok()) return fail(key.status());
   d.key = *key;

@@ -70,6 +70,7 @@ int run_status(const CommonOptions& common, bool as_json) {
                         {"oldest_accepted_age_s", nullptr},
                         {"confirmed", st->confirmed},
                         {"held", st->held},
+                        {"crisis_unsaved", (*kiosk)->unsaved_crisis_alerts()},
                         {"confirmed_through", st->confirmed_through},
                         {"rejected_bundles", st->rejected_bundles},
                         {"last_rejection", nullptr},
@@ -118,6 +119,13 @@ int run_status(const CommonOptions& common, bool as_json) {
     if (st->last_rejection) std::cout << "; last: " << st->last_rejection->name << ": " << st->last_rejection->reason;
     std::cout << "\n";
   }
+  if (const std::size_t n = (*kiosk)->unsaved_crisis_alerts(); n > 0) {
+    std::cout << "CRISIS ALERTS NOT IN THE OUTBOX: " << n
+              << " (storage problem; kept in crisis-pending/ and retried): free disk space, call the clinic\n";
+  }
+  if (!(*kiosk)->crisis_slot_problem().empty())
+    std::cout << "warning: crisis alerts cannot be kept across a restart: "
+              << terminal_safe((*kiosk)->crisis_slot_problem()) << "\n";
   if (st->held > 0) {
     std::cout << "HELD: " << st->held << " records rejected by the clinic " << sync::kMaxRejections
               << " times; they are kept, not sent again: call the clinic\n";

@@ -1,9 +1,14 @@
 // outpostctl assess submit: the kiosk's Submit path (sync/submit_outbox.h)
 // from the command line: seal, append to the outbox, fsync, print the id.
+// A critical result raises the crisis alert first, as the kiosk does when
+// the answer is confirmed.
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/file_read.h"
+#include "kiosk/patient_code.h"
 #include "kiosk/terminal_text.h"
 
 namespace outpost::ctl {
@@ -20,7 +25,8 @@ std::string first_line(std::string_view text) {
 }
 }  // namespace
 
-Result<std::string> read_subject(const std::string& subject, const std::string& subject_file) {
+namespace {
+Result<std::string> read_subject_text(const std::string& subject, const std::string& subject_file) {
   if (!subject_file.empty()) {
     auto text = read_file_checked(subject_file, kMaxSubjectFileBytes, "patient code file");
     if (!text.ok()) return text.status();
@@ -35,6 +41,16 @@ Result<std::string> read_subject(const std::string& subject, const std::string& 
     return Status(Errc::invalid_argument, "--subject -: no patient code on standard input");
   }
   return first_line(line);
+}
+}  // namespace
+
+Result<std::string> read_subject(const std::string& subject, const std::string& subject_file) {
+  auto text = read_subject_text(subject, subject_file);
+  if (!text.ok() || text->empty()) return text;  // empty: anonymous
+  const PatientCodeCheck c = check_patient_code(*text);
+  std::fill(text->begin(), text->end(), '\0');
+  if (c.error != PatientCodeError::ok) return Status(Errc::invalid_argument, patient_code_error_message(c.error));
+  return c.normalized;
 }
 
 int submit_checkin(const CommonOptions& common, const Questionnaire& q, const Answers& answers,
@@ -56,12 +72,31 @@ int submit_checkin(const CommonOptions& common, const Questionnaire& q, const An
     return 1;
   }
   ResponseMeta meta{options.lang.empty() ? q.language() : options.lang, options.subject, format_utc(SystemClock().wall_ms())};
+  std::optional<std::string> crisis_id;
+  if (is_critical(assessment)) {
+    auto raised = (*sink)->raise_crisis(q, assessment.critical_items, meta);
+    if (!raised.ok()) {
+      std::cerr << "outpostctl: crisis alert: " << terminal_safe(raised.status().message()) << "\n";
+      return 1;
+    }
+    crisis_id = *raised;
+  }
   auto id = (*sink)->submit(q, answers, assessment, meta);
+  // First line: the check-in's record id (or nothing when it failed).
+  if (id.ok()) std::cout << *id << "\n";
+  if (crisis_id) std::cout << "crisis-alert " << *crisis_id << "\n";
+  std::cout.flush();
+  if (const std::size_t unsaved = (*sink)->unsaved_crisis_alerts(); unsaved > 0) {
+    const std::string& problem = (*kiosk)->crisis_slot_problem();
+    std::cerr << "outpostctl: " << unsaved << " crisis alert(s) not in the outbox yet: "
+              << (problem.empty() ? "kept in crisis-pending/; the next program to open the outbox queues them"
+                                  : "LOST when this exits (" + terminal_safe(problem) + ")")
+              << "\n";
+  }
   if (!id.ok()) {
     std::cerr << "outpostctl: " << terminal_safe(id.status().message()) << "\n";
     return id.status().code() == Errc::storage_full ? kExitStorageFull : 1;
   }
-  std::cout << *id << std::endl;
   return 0;
 }
 

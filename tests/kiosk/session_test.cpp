@@ -667,6 +667,68 @@ TEST_CASE("a failed crisis alert still shows the resources and is retried at sub
   CHECK(f.sink.inner.crises[0].critical_items == std::vector<std::string>{"q2"});
 }
 
+TEST_CASE("a crisis alert the sink cannot store survives the idle wipe and is retried until it is stored") {
+  Fixture f;
+  f.sink.crisis_storage_full = true;
+  f.to_first_page();
+  answer_mood(f.session, "a1", "b2");
+  REQUIRE(f.session.screen() == Screen::crisis);
+  CHECK(f.session.unsaved_crisis_alerts() == 1);
+  CHECK(f.sink.crises.empty());
+  const auto t0 = f.clock.monotonic();
+  CHECK(f.session.next_deadline() == t0 + Session::kCrisisRetryFirst);  // before the idle timer
+
+  // The idle wipe clears the patient's data but not the alert.
+  f.clock.advance(110s);
+  f.session.tick();  // one retry (the first was due at 2 s), then the warning
+  f.session.tick();
+  CHECK(f.session.holds_no_patient_data());
+  CHECK(f.session.screen() == Screen::crisis);
+  CHECK(f.session.unsaved_crisis_alerts() == 1);
+  f.session.acknowledge_crisis();
+  REQUIRE(f.session.screen() == Screen::welcome);
+
+  // Retries keep coming at doubling intervals, capped at 60 s, on welcome too.
+  const std::size_t before = f.sink.retries;
+  std::vector<Clock::Duration> gaps;
+  Clock::Duration last = f.clock.monotonic();
+  for (int i = 0; i < 8; ++i) {
+    auto due = f.session.next_deadline();
+    REQUIRE(due.has_value());
+    f.clock.advance(*due - f.clock.monotonic());
+    f.session.tick();
+    gaps.push_back(f.clock.monotonic() - last);
+    last = f.clock.monotonic();
+  }
+  CHECK(f.sink.retries == before + 8);
+  CHECK(gaps.back() == Session::kCrisisRetryMax);
+  for (std::size_t i = 1; i < gaps.size(); ++i) CHECK(gaps[i] >= gaps[i - 1]);
+
+  // Room again: the next retry stores it, and then nothing is scheduled.
+  f.sink.crisis_storage_full = false;
+  f.clock.advance(*f.session.next_deadline() - f.clock.monotonic());
+  f.session.tick();
+  CHECK(f.session.unsaved_crisis_alerts() == 0);
+  REQUIRE(f.sink.crises.size() == 1);
+  CHECK(f.sink.crises[0].critical_items == std::vector<std::string>{"q2"});
+  CHECK(f.session.next_deadline() == std::nullopt);
+}
+
+TEST_CASE("a new session retries alerts an earlier run left unsaved") {
+  FakeClock clock;
+  MemorySubmitSink sink;
+  sink.crisis_storage_full = true;
+  REQUIRE(sink.raise_crisis(mood(), {"q2"}, {"en", "", "2026-01-01T00:00:00Z"}).ok());
+  sink.crisis_storage_full = false;
+  Session session(clock, config_with({"en"}), {&mood()}, sink);
+  CHECK(session.unsaved_crisis_alerts() == 1);
+  REQUIRE(session.next_deadline() == clock.monotonic() + Session::kCrisisRetryFirst);
+  clock.advance(Session::kCrisisRetryFirst);
+  session.tick();
+  CHECK(session.unsaved_crisis_alerts() == 0);
+  CHECK(sink.crises.size() == 1);
+}
+
 TEST_CASE("commands on the wrong screen do nothing") {
   Fixture f;
   CHECK_FALSE(f.session.choose_language("en"));

@@ -1,5 +1,5 @@
 // Integration: on a full file system submit fails with "storage full" and
-// the queue already there is intact. Needs root for a 512 KiB tmpfs.
+// the queue already there is intact. Needs root for a 1 MiB tmpfs.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -20,7 +20,7 @@ struct Tmpfs {
   bool mounted = false;
   explicit Tmpfs(std::filesystem::path d) : dir(std::move(d)) {
     std::filesystem::create_directories(dir);
-    mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0700") == 0;
+    mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700") == 0;
   }
   ~Tmpfs() {
     if (mounted) ::umount2(dir.c_str(), MNT_DETACH);
@@ -128,4 +128,67 @@ TEST_CASE("disk full: submit fails with 'storage full', the queue stays intact")
   std::filesystem::remove(fs.dir / "filler");
   Ran again = run_program(submit);
   CHECK_MESSAGE(again.exit_code == 0, again.err);
+}
+
+TEST_CASE("disk full: a critical check-in's crisis alert is kept in a reserved slot and queued once there is room") {
+  TempDir dir;
+  Tmpfs fs(dir.path() / "small");
+  if (!fs.mounted) {
+    MESSAGE("SKIPPED: cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN): " << std::strerror(errno));
+    return;
+  }
+  EnrolledKiosk site("full-kiosk", fs.dir / "data");
+  const auto critical =
+      site.ctl({"assess", "submit", "--questionnaire", (source_dir() / "config/questionnaires/phq-9.json").string(),
+                "--answers", (source_dir() / "tests/data/responses/phq9-es-critical.json").string()});
+  // A first program opens the outbox (and reserves the crisis slots) while there is room.
+  Ran first = run_program(site.ctl({"status", "--json"}));
+  REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+  CHECK(first.out.find("\"crisis_unsaved\": 0") != std::string::npos);
+
+  fill(fs.dir / "filler");
+  // Fill the outbox's free pages too: plain check-ins until one is refused.
+  for (int i = 0; i < 200; ++i) {
+    if (run_program(site.submit_argv()).exit_code != 0) break;
+  }
+  Ran r = run_program(critical);
+  CHECK(r.exit_code == 3);  // the check-in itself: storage full
+  CHECK_MESSAGE(r.err.find("crisis alert(s) not in the outbox yet: kept in crisis-pending/") != std::string::npos,
+                r.err);
+  const auto at = r.out.find("crisis-alert ");
+  REQUIRE_MESSAGE(at != std::string::npos, r.out);
+  auto alert = sync::RecordId::parse(r.out.substr(at + 13, 36));
+  REQUIRE(alert.has_value());
+  {
+    auto ob = sync::SqliteOutbox::open(sync::outbox_path(site.data_dir));
+    REQUIRE(ob.ok());
+    CHECK_FALSE((*ob)->state_of(*alert).value().has_value());  // not in the outbox: the disk is full
+  }
+  // The program has exited: the alert lives in its slot, sealed. No patient
+  // code or answer is readable there.
+  std::size_t held = 0;
+  for (const auto& e : std::filesystem::directory_iterator(site.data_dir / "crisis-pending")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    CHECK(bytes.size() == 4096);
+    if (bytes.rfind("OPCA", 0) == 0) ++held;
+    CHECK(bytes.find("44260-8") == std::string::npos);
+    CHECK(bytes.find("phq") == std::string::npos);
+  }
+  CHECK(held == 1);
+  // Still full: status says so, loudly.
+  Ran st = run_program(site.ctl({"status"}));
+  CHECK_MESSAGE(st.out.find("CRISIS ALERTS NOT IN THE OUTBOX: 1") != std::string::npos, st.out << st.err);
+
+  // Room again: the next program to open the outbox queues it, once.
+  std::filesystem::remove(fs.dir / "filler");
+  Ran after = run_program(site.ctl({"status", "--json"}));
+  REQUIRE_MESSAGE(after.exit_code == 0, after.err);
+  CHECK(after.out.find("\"crisis_unsaved\": 0") != std::string::npos);
+  CHECK(after.out.find("\"crisis\": 1") != std::string::npos);
+  Ran again = run_program(site.ctl({"status", "--json"}));
+  CHECK(again.out.find("\"crisis\": 1") != std::string::npos);  // not twice
+  auto ob = sync::SqliteOutbox::open(sync::outbox_path(site.data_dir));
+  REQUIRE(ob.ok());
+  CHECK((*ob)->state_of(*alert).value() == sync::RecordState::queued);
 }

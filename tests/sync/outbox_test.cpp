@@ -1,6 +1,8 @@
 #include "sync/outbox_sqlite.h"
 
 #include <doctest/doctest.h>
+
+#include "kiosk/patient_code.h"
 #include <sodium.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -166,9 +168,10 @@ TEST_CASE("privacy: after submits no file under the data dir holds the answers i
   REQUIRE(assessment.ok());
 
   // The shipped PHQ-9 has no free-text item; the marker rides in the
-  // subject and authored fields, and the compact answers must not appear either.
+  // authored field, the patient code must not appear, nor the compact answers.
   const std::string marker = "MARKER7731";
-  ResponseMeta meta{"en", marker + "-subject", marker + "-time"};
+  const std::string code = make_patient_code("77310042").value();
+  ResponseMeta meta{"en", code, marker + "-time"};
   SecretBytes compact = encode_checkin(q, answers, meta);
   std::string answers_text = std::string(compact.view().substr(compact.view().find("\"a\":")));
   std::vector<std::string> ids;
@@ -190,6 +193,7 @@ TEST_CASE("privacy: after submits no file under the data dir holds the answers i
         ++files;
         std::string content = testing::read_file(e.path());
         CHECK_MESSAGE(content.find(marker) == std::string::npos, e.path().string());
+        CHECK_MESSAGE(content.find(code) == std::string::npos, e.path().string());
         CHECK_MESSAGE(content.find(answers_text) == std::string::npos, e.path().string());
       }
       CHECK(files >= 1);
