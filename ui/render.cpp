@@ -209,7 +209,7 @@ class Painter {
           y_ += m_.gap * 1.5f;
           break;
         case Role::error:
-          text(fonts_.body_bold, x0_, x0_ + cw_, e.text, p_.error_text);
+          text(fonts_.body_bold, x0_, x0_ + cw_, e.text, crisis_ ? p_.crisis_error_text : p_.error_text);
           y_ += m_.gap;
           break;
         case Role::progress:

@@ -10,8 +10,13 @@ void add_patient_error(const ScreenContext& ctx, View& view) {
 }
 
 void add_unsaved_crisis_notice(const ScreenContext& ctx, View& view) {
-  if (const std::size_t n = ctx.session.unsaved_crisis_alerts(); n > 0)
-    view.elements.push_back(text_element(Role::error, trf(ctx.lang, Msg::crisis_unsaved, std::to_string(n))));
+  const std::size_t n = ctx.session.unsaved_crisis_alerts();
+  if (n == 0) return;
+  view.elements.push_back(text_element(Role::error, trf(ctx.lang, Msg::crisis_unsaved, std::to_string(n))));
+  // Staff may not read the patient's language: the site's first one too.
+  const std::string& site = ctx.session.config().languages.front();
+  if (site != ctx.lang)
+    view.elements.push_back(text_element(Role::error, trf(site, Msg::crisis_unsaved, std::to_string(n))));
 }
 
 void add_heading_in_every_language(const ScreenContext& ctx, View& view, Msg heading) {

@@ -49,6 +49,7 @@ std::vector<ContrastPair> text_pairs(const Palette& p) {
       {"selected text on selected answer", p.selected_text, p.selected},
       {"disabled text on disabled button", p.disabled_text, p.disabled},
       {"crisis text on crisis background", p.crisis_text, p.crisis_background},
+      {"error text on crisis background", p.crisis_error_text, p.crisis_background},
       {"button text on hold progress", p.button_text, p.hold_fill},
   };
 }

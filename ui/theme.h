@@ -34,6 +34,7 @@ struct Palette {
   Rgb error_text{0xA3, 0x00, 0x00};
   Rgb crisis_background{0x7A, 0x0A, 0x0A};
   Rgb crisis_text{0xFF, 0xFF, 0xFF};
+  Rgb crisis_error_text{0xFF, 0xD4, 0x00};  // staff notices on the crisis screen
   Rgb hold_fill{0x0B, 0x5E, 0x2A};  // press-and-hold progress
 };
 

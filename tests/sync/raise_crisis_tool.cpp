@@ -1,9 +1,8 @@
 // outpost_test_raise_crisis: queues the crisis alert a kiosk queues when a
 // patient confirms a critical answer (kiosk/session.h: raise_crisis), for
 // integration tests that need a crisis-alert record to travel the real way
-// (outbox, outpost-syncd, ingest). `outpostctl assess submit` queues only
-// the check-in; the kiosk window queues the alert through the same
-// SubmitSink this uses.
+// (outbox, outpost-syncd, ingest) without its check-in (`outpostctl assess
+// submit` queues both, through the same SubmitSink).
 //
 //   outpost_test_raise_crisis --config outpost.toml [--data-dir DIR]
 //       --questionnaire Q.json --answers QR.json [--lang L] [--subject CODE]

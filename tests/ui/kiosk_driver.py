@@ -133,6 +133,12 @@ class Kiosk:
                              capture_output=True, text=True, timeout=10, check=True).stdout.split()[0]
         subprocess.run(["xdotool", "windowfocus", "--sync", wid], env=self.env, check=True, timeout=10)
 
+    def kill(self):
+        """SIGKILL, as a crash or a pulled plug would stop it; no clean-up runs."""
+        self.proc.kill()
+        self.proc.wait()
+        self.killed = True
+
     def close(self, check=True):
         code = None
         if self.proc is not None and self.proc.poll() is None:
@@ -149,7 +155,7 @@ class Kiosk:
             self.xvfb.wait()
         self._keep_screenshots()
         shutil.rmtree(self.tmp, ignore_errors=True)
-        if check and code != 0:
+        if check and code != 0 and not getattr(self, "killed", False):
             err = self.proc.stderr.read() if self.proc.stderr else ""
             raise KioskError(f"outpost exited with {code} after SIGTERM (expected a clean 0): {err[-3000:]}")
 
@@ -216,7 +222,7 @@ class Kiosk:
     # ---- input ----
     def outbox_status(self, outpostctl):
         """`outpostctl status --json` on this kiosk's data dir."""
-        out = subprocess.run([outpostctl, "--config", self.config, "--data-dir", os.path.join(self.tmp, "data"),
+        out = subprocess.run([outpostctl, "--config", self.config, "--data-dir", self.data_dir,
                               "status", "--json"], capture_output=True, text=True, timeout=30)
         if out.returncode != 0:
             raise KioskError(f"outpostctl status failed: {out.stderr}")

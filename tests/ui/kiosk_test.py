@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """UI tests of `outpost` under Xvfb, driven with xdotool keys.
 
-  kiosk_test.py phq9_es|crisis|idle_wipe --outpost BIN --outpostctl BIN --source DIR --artifacts DIR
+  kiosk_test.py phq9_es|crisis|idle_wipe|crisis_disk_full --outpost BIN --outpostctl BIN --source DIR --artifacts DIR
 
 Every step asserts what the patient sees (texts and answer labels the UI drew,
 from the test hook) against the questionnaire file and the site config, not
@@ -11,7 +11,10 @@ against the UI's own strings where the content comes from data.
 import argparse
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -226,7 +229,98 @@ def test_idle_wipe(args):
         expect(k.outbox_status(args.outpostctl)["queued"] == 0, "an idle wipe submits nothing")
 
 
-TESTS = {"phq9_es": test_phq9_es, "crisis": test_crisis, "idle_wipe": test_idle_wipe}
+class FullDisk:
+    """A 1 MiB tmpfs for the data dir (needs root), filled on demand."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="outpost-ui-disk-")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", self.dir], check=True)
+        self.data = os.path.join(self.dir, "data")
+        self.filler = os.path.join(self.dir, "filler")
+
+    def fill(self):
+        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            for chunk in (4096, 512, 1):
+                try:
+                    while os.write(fd, b"\0" * chunk) > 0:
+                        pass
+                except OSError:
+                    pass
+        finally:
+            os.close(fd)
+
+    def free(self):
+        os.remove(self.filler)
+
+    def close(self):
+        subprocess.run(["umount", "-l", self.dir], check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def unsaved_notice(f):
+    """The staff notice about crisis alerts not yet stored (UI's own words)."""
+    return [t for t in f["texts"] if t.startswith("PERSONAL:") or t.startswith("STAFF:")]
+
+
+def test_crisis_disk_full(args):
+    """A crisis raised while the outbox cannot write is shown to staff, survives
+    the idle wipe and a SIGKILL, and is queued once the disk has room."""
+    if os.geteuid() != 0:
+        print("SKIPPED: needs root to mount a tmpfs")
+        return
+    q = phq9(args.source)
+    disk = FullDisk()
+    config = IDLE_CONFIG + CRISIS_CONFIG[len(PHQ9_ONLY):] + clinic_config()
+    try:
+        with Kiosk(args.outpost, args.artifacts, config, data_dir=disk.data) as k:
+            k.wait_screen("welcome")
+            expect(not unsaved_notice(k.frame), "no notice while every alert is stored")
+            disk.fill()
+            # Fill the outbox's free pages too: plain check-ins until one is refused.
+            for _ in range(200):
+                if subprocess.run([args.outpostctl, "--config", k.config, "--data-dir", disk.data, "assess", "submit",
+                                   "--questionnaire", os.path.join(args.source, "config/questionnaires/phq-9.json"),
+                                   "--answers", os.path.join(args.source, "tests/data/responses/phq9-en-none.json")],
+                                  capture_output=True).returncode != 0:
+                    break
+            before = k.outbox_status(args.outpostctl)["queued_by_priority"]["crisis"]
+            check_in_spanish(k)
+            for n in range(8):
+                answer_pages_from(k, q, n, 1)
+            answer_pages_from(k, q, 8, 2)  # item 9, critical
+            f = k.wait_screen("crisis")
+            expect("Equipo de crisis de Riverside" in f["texts"], "the crisis resources are shown")
+            expect(unsaved_notice(f) and " 1 " in unsaved_notice(f)[0], f"staff are told: {f['texts']}")
+            status = k.outbox_status(args.outpostctl)
+            expect(status["queued_by_priority"]["crisis"] == before, f"the outbox could not take it: {status}")
+            # The idle wipe clears the patient's data; the alert and the notice stay.
+            k.wait_for(lambda f: "overlay" in f, "the idle warning", timeout=10)
+            f = k.wait_for(lambda f: "overlay" not in f, "the idle wipe", timeout=10)
+            expect(f["screen"] == "crisis" and unsaved_notice(f), f"after the wipe, still shown: {f['texts']}")
+            k.kill()
+        slots = os.path.join(disk.data, "crisis-pending")
+        held = 0
+        for name in os.listdir(slots):
+            with open(os.path.join(slots, name), "rb") as s:
+                held += s.read(4) == b"OPCA"
+        expect(held == 1, f"the alert survived the kill in a slot: {held}")
+        # Restarted on a disk that is still full: staff see it on the welcome screen.
+        with Kiosk(args.outpost, args.artifacts + "-restart", config, data_dir=disk.data) as k:
+            f = k.wait_screen("welcome")
+            expect(unsaved_notice(f), f"after the restart, the notice: {f['texts']}")
+            disk.free()
+            # The kiosk's own retry queues it once there is room.
+            f = k.wait_for(lambda f: not unsaved_notice(f), "the retry to store the alert", timeout=40)
+            status = k.outbox_status(args.outpostctl)
+            expect(status["queued_by_priority"]["crisis"] == before + 1 and status["crisis_unsaved"] == 0,
+                   f"queued once: {status}")
+    finally:
+        disk.close()
+
+
+TESTS = {"phq9_es": test_phq9_es, "crisis": test_crisis, "idle_wipe": test_idle_wipe,
+         "crisis_disk_full": test_crisis_disk_full}
 
 
 def main():
