@@ -3,19 +3,18 @@
 # enrolled kiosk whose drop box is a file:// folder; PHQ-9 and GAD-7
 # check-ins (patients and anonymous walk-ins, English and Spanish) by
 # `outpostctl assess submit`, two with PHQ-9 item 9 "Nearly every day" whose
-# crisis alerts are queued first, as the kiosk window does on that page
-# (outpost_test_raise_crisis: outpostctl cannot queue one); outpost-syncd
+# crisis alerts assess submit queues first, as the kiosk window does on that
+# page; outpost-syncd
 # --once; outpost-clinic ingest; export in every format, twice. The exports
 # must be byte-identical, and tests/integration/fhir/check_export.js checks
 # them with a FHIR R4 JSON-schema validator from npm (installed into the
 # build tree by scripts/install-fhir-validator.sh) and for ids, identifiers,
 # subjects, Device, Observation and Flag codes, links and conditional creates.
 # Exit 77 (ctest: skipped) only when npm cannot install the validator.
-# Usage: fhir_export_test.sh BIN_DIR RAISE_CRISIS VALIDATOR_DIR
+# Usage: fhir_export_test.sh BIN_DIR VALIDATOR_DIR
 set -euo pipefail
 BIN=$1
-RAISE_CRISIS=$2
-VALIDATOR=$3
+VALIDATOR=$2
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 source "$here/expect.sh"
@@ -52,23 +51,20 @@ PY
 
 : > "$work/submitted.tsv"  # kind, id, instrument, subject, lang, score, band
 submit() {  # questionnaire answers instrument lang subject
-  local id score
-  id=$("$BIN/outpostctl" "${kiosk[@]}" assess submit --questionnaire "$1" --answers "$2" --lang "$4" \
+  local out id alert score
+  out=$("$BIN/outpostctl" "${kiosk[@]}" assess submit --questionnaire "$1" --answers "$2" --lang "$4" \
     ${5:+--subject "$5"})
+  id=$(head -n 1 <<< "$out")
+  alert=$(sed -n 's/^crisis-alert //p' <<< "$out")
   score=$("$BIN/outpostctl" assess score --questionnaire "$1" --answers "$2")
+  # A critical result's alert was queued before its check-in.
+  [[ -z $alert ]] || printf 'alert\t%s\t\t%s\t%s\t\n' "$alert" "$5" "$4" >> "$work/submitted.tsv"
   printf 'checkin\t%s\t%s\t%s\t%s\t%s\n' "$id" "$3" "$5" "$4" "$score" >> "$work/submitted.tsv"
-}
-crisis() {  # answers lang subject: the alert the kiosk queues when item 9 is confirmed
-  local id
-  id=$("$RAISE_CRISIS" "${kiosk[@]}" --questionnaire "$PHQ9" --answers "$1" --lang "$2" ${3:+--subject "$3"})
-  printf 'alert\t%s\t\t%s\t%s\t\n' "$id" "$3" "$2" >> "$work/submitted.tsv"
 }
 submit "$PHQ9" "$responses/phq9-en-moderate.json" phq-9 en 123456786
 submit "$GAD7" "$responses/gad7-es-mild.json" gad-7 es 123456786
 submit "$GAD7" "$responses/gad7-en-severe.json" gad-7 en ""
-crisis "$work/phq9-critical.json" es 876543217
 submit "$PHQ9" "$work/phq9-critical.json" phq-9 es 876543217
-crisis "$work/phq9-critical.json" en ""
 submit "$PHQ9" "$work/phq9-critical.json" phq-9 en ""
 expect "critical answers score as critical" '{"band":"moderate","critical_items":["44260-8"],"flags":["critical"],"score":10}' \
   "$("$BIN/outpostctl" assess score --questionnaire "$PHQ9" --answers "$work/phq9-critical.json")"
