@@ -44,7 +44,7 @@ struct Clinic {
     auto d = Dictionaries::load(fs::path(OUTPOST_SOURCE_DIR) / "config/dictionaries");
     REQUIRE_MESSAGE(d.ok(), d.status().to_string());
     dicts = std::move(d.value());
-    auto l = QuestionnaireLibrary::load(fs::path(OUTPOST_SOURCE_DIR) / "config/questionnaires");
+    auto l = QuestionnaireLibrary::load(fs::path(OUTPOST_SOURCE_DIR) / "config/questionnaires", CrisisRules::defaults());
     REQUIRE_MESSAGE(l.ok(), l.status().to_string());
     lib = std::move(l.value());
     phq9 = testing::load_phq9();
@@ -369,7 +369,7 @@ Questionnaire write_local_questionnaire(const fs::path& dir) {
 }
 
 QuestionnaireLibrary load_library(const fs::path& dir) {
-  auto l = QuestionnaireLibrary::load(dir);
+  auto l = QuestionnaireLibrary::load(dir, CrisisRules::defaults());
   REQUIRE_MESSAGE(l.ok(), l.status().to_string());
   return std::move(l).value();
 }
@@ -643,7 +643,7 @@ TEST_CASE("a questionnaire swapped at the clinic under the same url|version is d
   edit(doc["item"]);
   REQUIRE(edited);
   testing::write_file(lib_dir.path() / "phq-9.json", doc.dump());
-  auto swapped = QuestionnaireLibrary::load(lib_dir.path());
+  auto swapped = QuestionnaireLibrary::load(lib_dir.path(), CrisisRules::defaults());
   REQUIRE_MESSAGE(swapped.ok(), swapped.status().to_string());
   Ingester in(c.keys, c.sealing, c.dicts, *swapped, *c.store, c.clock);
   IngestReport r;
