@@ -394,8 +394,8 @@ Result<SiteConfig> load_site_config(const std::filesystem::path& file) {
     config->clinic.kiosk_key_file = file.parent_path() / config->clinic.kiosk_key_file;
   }
   if (config.ok()) {
-    for (auto* p : {&config->crisis_rules_file, &config->clinic.ca_file, &config->clinic.client_cert, &config->clinic.client_key,
-                    &config->clinic.bearer_token_file}) {
+    for (auto* p : {&config->crisis_rules_file, &config->clinic.ca_file, &config->clinic.client_cert,
+                    &config->clinic.client_key, &config->clinic.bearer_token_file}) {
       if (!p->empty() && p->is_relative()) *p = file.parent_path() / *p;
     }
   }

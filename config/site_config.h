@@ -91,9 +91,10 @@ SiteConfig default_site_config();
 // read "<source>:<line>: <table.key>: <what is wrong>".
 Result<SiteConfig> parse_site_config(std::string_view toml_text, std::string_view source);
 // Reads and parses `file`; a relative questionnaire_dir (and the other file
-// paths, crisis.rules_file among them) is resolved against the file's directory. A missing file is Errc::not_found; a folder, FIFO,
-// device, an empty file, one over kMaxSiteConfigBytes or one that cannot be
-// read is an error naming it (kiosk/file_read.h), never the defaults.
+// paths, crisis.rules_file among them) is resolved against the file's
+// directory. A missing file is Errc::not_found; a folder, FIFO, device, an
+// empty file, one over kMaxSiteConfigBytes or one that cannot be read is an
+// error naming it (kiosk/file_read.h), never the defaults.
 inline constexpr std::size_t kMaxSiteConfigBytes = 1 << 20;
 Result<SiteConfig> load_site_config(const std::filesystem::path& file);
 

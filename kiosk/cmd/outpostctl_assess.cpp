@@ -35,7 +35,8 @@ constexpr std::size_t kMaxJsonFileBytes = 8 << 20;
 // --crisis-rules FILE; else the site config's [crisis] rules_file (the config
 // of --config, or /etc/outpost/outpost.toml when present, as for every
 // command); else the shipped crisis-rules.toml. Sets `used` to the file.
-Result<CrisisRules> load_rules(const CommonOptions& common, const std::string& rules_option, std::string& used) {
+Result<CrisisRules> load_rules(const CommonOptions& common, const std::string& rules_option,
+                               std::string& used) {
   const std::filesystem::path shipped = shipped_config_dir() / "crisis-rules.toml";
   if (!rules_option.empty()) {
     used = rules_option;
@@ -75,8 +76,8 @@ struct ScoredResponse {
 
 // Loads both files; on failure prints the error and sets exit_code.
 std::optional<ScoredResponse> load_scored(const CommonOptions& common, const std::string& rules_option,
-                                          const std::string& questionnaire_path, const std::string& answers_path,
-                                          int& exit_code) {
+                                          const std::string& questionnaire_path,
+                                          const std::string& answers_path, int& exit_code) {
   std::string rules_file;
   Result<CrisisRules> rules = load_rules(common, rules_option, rules_file);
   if (!rules.ok()) {
@@ -126,8 +127,8 @@ std::string critical_why(const CriticalItem& c) {
   std::string why;
   if (c.extension) why = "the file's critical-at-or-above extension >= " + number(*c.extension);
   if (c.rule) {
-    why += std::string(why.empty() ? "" : "; ") + "crisis rule " + terminal_safe(c.rule_where) + " >= " +
-           number(*c.rule);
+    why += std::string(why.empty() ? "" : "; ") + "crisis rule " + terminal_safe(c.rule_where) +
+           " >= " + number(*c.rule);
   }
   return why;
 }
@@ -215,17 +216,19 @@ int run_validate(const CommonOptions& common, const std::string& rules_option, c
             << q->bands().size() << " bands, languages " << terminal_safe(langs) << "\n"
             << "  score: " << terminal_safe(q->scoring().description) << "\n";
   for (const CriticalItem& c : crisis.critical) {
-    std::cout << "  critical: item '" << terminal_safe(c.link_id) << "' at weight >= " << c.at_or_above << " ("
-              << critical_why(c) << ")\n";
+    std::cout << "  critical: item '" << terminal_safe(c.link_id) << "' at weight >= " << c.at_or_above
+              << " (" << critical_why(c) << ")\n";
   }
-  if (crisis.critical.empty()) std::cout << "  critical: no item (crisis rules " << terminal_safe(rules_file) << ")\n";
+  if (crisis.critical.empty())
+    std::cout << "  critical: no item (crisis rules " << terminal_safe(rules_file) << ")\n";
   for (const auto& p : q->deploy_problems()) std::cout << "  NOT DEPLOYABLE: " << terminal_safe(p) << "\n";
   for (const auto& w : check.warnings) std::cout << "  warning: " << terminal_safe(w) << "\n";
   return code;
 }
 
 constexpr const char* kCrisisRulesHelp =
-    "crisis rules file (TOML); default: the site config's [crisis] rules_file, else the shipped crisis-rules.toml";
+    "crisis rules file (TOML); default: the site config's [crisis] rules_file, else the shipped "
+    "crisis-rules.toml";
 
 }  // namespace
 
@@ -255,8 +258,8 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
   score->add_option("--lang", score_args->lang, "language for the band label");
   score->add_option("--crisis-rules", score_args->crisis_rules, kCrisisRulesHelp);
   score->callback([score_args, &common, &exit_code] {
-    std::optional<ScoredResponse> scored = load_scored(common, score_args->crisis_rules, score_args->questionnaire,
-                                                       score_args->answers, exit_code);
+    std::optional<ScoredResponse> scored = load_scored(
+        common, score_args->crisis_rules, score_args->questionnaire, score_args->answers, exit_code);
     if (!scored) return;
     std::cout << assessment_json(scored->assessment, score_args->lang).dump() << "\n";
     exit_code = 0;
@@ -282,8 +285,8 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
                    "read the patient code from the first line of FILE")
       ->excludes(subject);
   submit->callback([submit_args, &common, &exit_code] {
-    std::optional<ScoredResponse> scored = load_scored(common, submit_args->crisis_rules, submit_args->questionnaire,
-                                                       submit_args->answers, exit_code);
+    std::optional<ScoredResponse> scored = load_scored(
+        common, submit_args->crisis_rules, submit_args->questionnaire, submit_args->answers, exit_code);
     if (!scored) return;
     SubmitOptions options = submit_args->options;
     auto code = read_subject(options.subject, submit_args->subject_file);
