@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include "config/toml_errors.h"
 #include "kiosk/file_read.h"
 
 namespace outpost {
@@ -25,38 +26,18 @@ SiteConfig default_site_config() {
 
 namespace {
 
-const char* toml_type_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number with a fraction";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
-  }
-  return "nothing";
-}
-
 // Shared by the section parsers: where errors point and what is parsed so far.
 class Ctx {
  public:
   Ctx(std::string_view source, SiteConfig& config) : source_(source), config_(config) {}
   SiteConfig& config() { return config_; }
 
-  // "<source>:<line>: <key>: <what>"; the line is left out when unknown.
+  // "<source>:<line>: <key>: <what>" (config/toml_errors.h).
   Status error(const toml::node* at, std::string_view key, std::string_view what) const {
-    std::ostringstream msg;
-    msg << source_;
-    if (at != nullptr && at->source().begin.line > 0) msg << ":" << at->source().begin.line;
-    msg << ": " << key << ": " << what;
-    return Status(Errc::invalid_config, msg.str());
+    return toml_error(source_, at, key, what);
   }
   Status wrong_type(const toml::node& at, std::string_view key, std::string_view want) const {
-    return error(&at, key, "must be " + std::string(want) + ", got " + toml_type_name(at));
+    return toml_wrong_type(source_, at, key, want);
   }
 
  private:
@@ -256,6 +237,10 @@ Status parse_crisis(Ctx& ctx, const toml::table& t) {
       s = read_localized(ctx, v, key, c.heading);
     } else if (name == "message") {
       s = read_localized(ctx, v, key, c.message);
+    } else if (name == "rules_file") {
+      std::string file;
+      s = read_string(ctx, v, key, file);
+      if (s.ok()) ctx.config().crisis_rules_file = file;
     } else if (name == "lines") {
       const auto* arr = v.as_array();
       if (arr == nullptr) return ctx.wrong_type(v, key, "an array of tables ([[crisis.lines]])");
@@ -378,9 +363,7 @@ Result<SiteConfig> parse_site_config(std::string_view toml_text, std::string_vie
   try {
     t = toml::parse(toml_text, source);
   } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << source << ":" << e.source().begin.line << ": " << e.description();
-    return Status(Errc::invalid_config, msg.str());
+    return toml_syntax_error(source, e);
   }
   Ctx ctx(source, c);
   for (auto&& [k, v] : t) {
@@ -411,8 +394,8 @@ Result<SiteConfig> load_site_config(const std::filesystem::path& file) {
     config->clinic.kiosk_key_file = file.parent_path() / config->clinic.kiosk_key_file;
   }
   if (config.ok()) {
-    for (auto* p : {&config->clinic.ca_file, &config->clinic.client_cert, &config->clinic.client_key,
-                    &config->clinic.bearer_token_file}) {
+    for (auto* p : {&config->crisis_rules_file, &config->clinic.ca_file, &config->clinic.client_cert,
+                    &config->clinic.client_key, &config->clinic.bearer_token_file}) {
       if (!p->empty() && p->is_relative()) *p = file.parent_path() / *p;
     }
   }

@@ -74,6 +74,9 @@ struct SiteConfig {
 
   // ---- [crisis] ----
   CrisisResources crisis;
+  // [crisis] rules_file: the crisis rules (config/crisis_rules_toml.h);
+  // relative to the config file. Empty: the shipped crisis-rules.toml.
+  std::filesystem::path crisis_rules_file;
 
   // ---- [clinic], [sync] (outbox work; parsers in site_config.cpp kSections) ----
   ClinicConfig clinic;
@@ -87,10 +90,11 @@ SiteConfig default_site_config();
 // Parses TOML text over the defaults. Errors are Errc::invalid_config and
 // read "<source>:<line>: <table.key>: <what is wrong>".
 Result<SiteConfig> parse_site_config(std::string_view toml_text, std::string_view source);
-// Reads and parses `file`; a relative questionnaire_dir is resolved against
-// the file's directory. A missing file is Errc::not_found; a folder, FIFO,
-// device, an empty file, one over kMaxSiteConfigBytes or one that cannot be
-// read is an error naming it (kiosk/file_read.h), never the defaults.
+// Reads and parses `file`; a relative questionnaire_dir (and the other file
+// paths, crisis.rules_file among them) is resolved against the file's
+// directory. A missing file is Errc::not_found; a folder, FIFO, device, an
+// empty file, one over kMaxSiteConfigBytes or one that cannot be read is an
+// error naming it (kiosk/file_read.h), never the defaults.
 inline constexpr std::size_t kMaxSiteConfigBytes = 1 << 20;
 Result<SiteConfig> load_site_config(const std::filesystem::path& file);
 

@@ -155,7 +155,7 @@ Result<ClinicRecord> to_clinic_record(const Record& rec, const SecretBytes& plai
 
 }  // namespace
 
-Result<QuestionnaireLibrary> QuestionnaireLibrary::load(const fs::path& dir) {
+Result<QuestionnaireLibrary> QuestionnaireLibrary::load(const fs::path& dir, const CrisisRules& rules) {
   QuestionnaireLibrary lib;
   std::error_code ec;
   std::vector<fs::path> files;
@@ -169,6 +169,8 @@ Result<QuestionnaireLibrary> QuestionnaireLibrary::load(const fs::path& dir) {
     if (!text.ok()) return text.status();
     auto q = Questionnaire::parse(*text, f.string());
     if (!q.ok()) return q.status();
+    for (const auto& p : rules.apply(*q).problems) lib.warnings_.push_back(f.string() + ": " + p);
+    for (const RiskItem& r : uncovered_risk_items(*q)) lib.warnings_.push_back(f.string() + ": " + r.warning());
     std::string key = q->url() + "|" + q->version();
     lib.by_key_.emplace(std::move(key), std::move(q.value()));
   }

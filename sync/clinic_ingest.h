@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kiosk/clock.h"
+#include "kiosk/crisis_rules.h"
 #include "kiosk/questionnaire.h"
 #include "sync/clinic_store.h"
 #include "sync/dictionaries.h"
@@ -26,12 +27,18 @@ namespace outpost::sync {
 // The Questionnaires the clinic knows, by "url|version".
 class QuestionnaireLibrary {
  public:
-  // Loads every *.json in `dir`; errors name the file.
-  static Result<QuestionnaireLibrary> load(const std::filesystem::path& dir);
+  // Loads every *.json in `dir`, with `rules` applied to each, so that the
+  // `critical` flags the clinic recomputes are the kiosk's (the kiosk MUST
+  // use the same rules file); errors name the file.
+  static Result<QuestionnaireLibrary> load(const std::filesystem::path& dir, const CrisisRules& rules);
   const Questionnaire* find(std::string_view url_version) const;
+  // "<file>: <what>": crisis rules that could not be applied, suicide-risk
+  // items no rule covers. Not errors: the clinic still imports.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   std::map<std::string, Questionnaire, std::less<>> by_key_;
+  std::vector<std::string> warnings_;
 };
 
 struct IngestReport {

@@ -29,6 +29,7 @@
 #include <imgui_impl_sdlrenderer.h>
 #include <CLI/CLI.hpp>
 
+#include "config/crisis_rules_toml.h"
 #include "config/site_config.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/clock.h"
@@ -232,6 +233,11 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
   // with its name and the kiosk does not start half-configured.
   Result<SiteConfig> config = load_config(o);
   if (!config.ok()) return fail(config.status().message());
+  // Crisis rules: a bad file stops the kiosk; it never runs without rules
+  // by accident.
+  Result<CrisisRules> rules =
+      load_crisis_rules(crisis_rules_file(*config, shipped_config_dir() / "crisis-rules.toml"));
+  if (!rules.ok()) return fail(rules.status().message());
   std::vector<Questionnaire> questionnaires;
   for (const auto& path :
        checkin_paths(*config, shipped_config_dir() / "questionnaires")) {
@@ -239,6 +245,12 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
     if (!q.ok()) return fail(q.status().message());
     // Without an identity the clinic could confuse it with another one.
     if (!q->deployable()) return fail(q->deploy_problems().front() + " (the kiosk does not offer it)");
+    for (const auto& p : rules->apply(*q).problems) {
+      std::fprintf(stderr, "outpost: warning: %s: %s\n", path.string().c_str(), p.c_str());
+    }
+    for (const RiskItem& r : uncovered_risk_items(*q)) {
+      std::fprintf(stderr, "outpost: warning: %s: %s\n", path.string().c_str(), r.warning().c_str());
+    }
     questionnaires.push_back(std::move(q).value());
   }
   std::vector<const Questionnaire*> checkin;

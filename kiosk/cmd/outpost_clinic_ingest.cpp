@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "config/crisis_rules_toml.h"
 #include "kiosk/clock.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
@@ -46,7 +47,7 @@ Result<std::unique_ptr<sync::SqliteClinicStore>> open_db(const std::string& db) 
 }
 
 struct IngestArgs {
-  std::string clinic, from, db, questionnaires, dictionaries, receipts;
+  std::string clinic, from, db, questionnaires, dictionaries, receipts, crisis_rules;
   bool no_receipts = false;
 };
 
@@ -59,8 +60,10 @@ struct Opener {
   sync::QuestionnaireLibrary lib;
 };
 
+// The crisis rules MUST be the kiosks' (docs/design.md, Crisis rules): the
+// clinic recomputes each check-in's `critical` flag with them.
 Result<Opener> load_opener(const std::string& clinic_dir, const std::string& dictionaries,
-                           const std::string& questionnaires) {
+                           const std::string& questionnaires, const std::string& crisis_rules) {
   Opener o;
   o.clinic = sync::ClinicDir{clinic_dir};
   auto pk = sync::load_key<sync::SealingPublicKey>(o.clinic.sealing_pk());
@@ -71,8 +74,11 @@ Result<Opener> load_opener(const std::string& clinic_dir, const std::string& dic
   auto dicts = sync::Dictionaries::load(dictionaries);
   if (!dicts.ok()) return dicts.status();
   o.dicts = std::move(dicts.value());
-  auto lib = sync::QuestionnaireLibrary::load(questionnaires);
+  auto rules = load_crisis_rules(crisis_rules);
+  if (!rules.ok()) return rules.status();
+  auto lib = sync::QuestionnaireLibrary::load(questionnaires, *rules);
   if (!lib.ok()) return lib.status();
+  for (const auto& w : lib->warnings()) std::cerr << "outpost-clinic: warning: " << terminal_safe(w) << "\n";
   o.lib = std::move(lib.value());
   return o;
 }
@@ -97,7 +103,7 @@ int run_ingest(const IngestArgs& a) {
                                                    "': the drop box is write-only over the network; run ingest on "
                                                    "the server against its data folder, or give a file:// path"));
   }
-  auto opener = load_opener(a.clinic, a.dictionaries, a.questionnaires);
+  auto opener = load_opener(a.clinic, a.dictionaries, a.questionnaires, a.crisis_rules);
   if (!opener.ok()) return fail(opener.status());
   const Opener& o = *opener;
   auto store = open_db(a.db);
@@ -157,11 +163,11 @@ int run_quarantine_list(const std::string& db, bool as_json) {
 }
 
 struct RetryArgs {
-  std::string clinic, db, questionnaires, dictionaries;
+  std::string clinic, db, questionnaires, dictionaries, crisis_rules;
 };
 
 int run_quarantine_retry(const RetryArgs& a) {
-  auto opener = load_opener(a.clinic, a.dictionaries, a.questionnaires);
+  auto opener = load_opener(a.clinic, a.dictionaries, a.questionnaires, a.crisis_rules);
   if (!opener.ok()) return fail(opener.status());
   const Opener& o = *opener;
   auto store = open_db(a.db);
@@ -218,7 +224,8 @@ int run_export(const ExportArgs& a) {
   if (a.format != "csv") {
     // The Questionnaires name the score codes of instruments Outpost has no
     // table entry for (docs/design.md, "Clinic server layout").
-    auto lib = sync::QuestionnaireLibrary::load(a.questionnaires);
+    // Only score codes are read: no crisis rules needed (the flags are stored).
+    auto lib = sync::QuestionnaireLibrary::load(a.questionnaires, CrisisRules());
     if (!lib.ok()) return fail(lib.status());
     const auto refs =
         a.format == "fhir-bundle" ? sync::FhirReferences::bundle : sync::FhirReferences::relative;
@@ -316,6 +323,9 @@ int run_fleet(const std::string& db) {
   return 0;
 }
 
+constexpr const char* kCrisisRulesHelp =
+    "crisis rules file (TOML), the same as the kiosks' (default: the shipped crisis-rules.toml)";
+
 }  // namespace
 
 void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
@@ -323,6 +333,7 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   auto a = std::make_shared<IngestArgs>();
   a->questionnaires = config_dir + "/questionnaires";
   a->dictionaries = config_dir + "/dictionaries";
+  a->crisis_rules = config_dir + "/crisis-rules.toml";
   auto* ingest = app.add_subcommand(
       "ingest",
       "verify, decrypt and import bundles; prints new / duplicate / rejected / quarantined (exit 2 if any rejected "
@@ -332,6 +343,7 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   ingest->add_option("--db", a->db, "clinic database (SQLite)")->required();
   ingest->add_option("--questionnaires", a->questionnaires, "folder of Questionnaire JSON files");
   ingest->add_option("--dictionaries", a->dictionaries, "folder of zstd dictionaries");
+  ingest->add_option("--crisis-rules", a->crisis_rules, kCrisisRulesHelp);
   ingest->add_option("--receipts", a->receipts, "where to write signed receipts (default: FROM/receipts)");
   ingest->add_flag("--no-receipts", a->no_receipts, "write no receipts (kiosks then keep every record)");
   ingest->callback([a, &exit_code] { exit_code = run_ingest(*a); });
@@ -372,12 +384,14 @@ void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
   auto r = std::make_shared<RetryArgs>();
   r->questionnaires = a->questionnaires;
   r->dictionaries = a->dictionaries;
+  r->crisis_rules = a->crisis_rules;
   auto* retry = quarantine->add_subcommand(
       "retry", "open quarantined records again and import those the library now covers (exit 2 while any remain)");
   retry->add_option("--clinic", r->clinic, "clinic key directory (CLINIC_DIR)")->required();
   retry->add_option("--db", r->db, "clinic database (SQLite)")->required();
   retry->add_option("--questionnaires", r->questionnaires, "folder of Questionnaire JSON files");
   retry->add_option("--dictionaries", r->dictionaries, "folder of zstd dictionaries");
+  retry->add_option("--crisis-rules", r->crisis_rules, kCrisisRulesHelp);
   retry->callback([r, &exit_code] { exit_code = run_quarantine_retry(*r); });
 }
 

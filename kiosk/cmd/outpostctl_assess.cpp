@@ -3,14 +3,19 @@
 // Exit codes: 0 done; 1 the response (answers) is invalid; 2 the
 // questionnaire is invalid or unreadable; 4 (validate) valid but not
 // deployable, and (submit) refused because not deployable. Errors go to stderr and name the
-// file and linkId; scores go to stdout only.
+// file and linkId; scores go to stdout only. A crisis rules file that cannot be
+// read is exit 2 too: no command runs without the rules the kiosk would use.
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "config/crisis_rules_toml.h"
 #include "kiosk/cmd/outpostctl_commands.h"
+#include "kiosk/cmd/shipped_data.h"
+#include "kiosk/crisis_rules.h"
 #include "kiosk/file_read.h"
 #include "kiosk/questionnaire.h"
 #include "kiosk/terminal_text.h"
@@ -27,10 +32,29 @@ constexpr int kExitNotDeployable = 4;
 // profile"); with translations that stays far below this.
 constexpr std::size_t kMaxJsonFileBytes = 8 << 20;
 
-Result<Questionnaire> load_questionnaire(const std::string& path) {
+// --crisis-rules FILE; else the site config's [crisis] rules_file (the config
+// of --config, or /etc/outpost/outpost.toml when present, as for every
+// command); else the shipped crisis-rules.toml. Sets `used` to the file.
+Result<CrisisRules> load_rules(const CommonOptions& common, const std::string& rules_option,
+                               std::string& used) {
+  const std::filesystem::path shipped = shipped_config_dir() / "crisis-rules.toml";
+  if (!rules_option.empty()) {
+    used = rules_option;
+  } else {
+    Result<SiteConfig> config = load_config(common);
+    if (!config.ok()) return config.status();
+    used = crisis_rules_file(*config, shipped).string();
+  }
+  return load_crisis_rules(used);
+}
+
+// The questionnaire with the crisis rules applied, as the kiosk has it.
+Result<Questionnaire> load_questionnaire(const std::string& path, const CrisisRules& rules) {
   Result<std::string> text = read_file_checked(path, kMaxJsonFileBytes, "questionnaire file");
   if (!text.ok()) return text.status();
-  return Questionnaire::parse(*text, path);
+  Result<Questionnaire> q = Questionnaire::parse(*text, path);
+  if (q.ok()) (void)rules.apply(*q);  // problems: validate lists them
+  return q;
 }
 
 // Answers read from a QuestionnaireResponse file; assess() checks them.
@@ -51,9 +75,17 @@ struct ScoredResponse {
 };
 
 // Loads both files; on failure prints the error and sets exit_code.
-std::optional<ScoredResponse> load_scored(const std::string& questionnaire_path, const std::string& answers_path,
-                                          int& exit_code) {
-  Result<Questionnaire> q = load_questionnaire(questionnaire_path);
+std::optional<ScoredResponse> load_scored(const CommonOptions& common, const std::string& rules_option,
+                                          const std::string& questionnaire_path,
+                                          const std::string& answers_path, int& exit_code) {
+  std::string rules_file;
+  Result<CrisisRules> rules = load_rules(common, rules_option, rules_file);
+  if (!rules.ok()) {
+    std::cerr << "outpostctl: " << terminal_safe(rules.status().message()) << "\n";
+    exit_code = kExitInvalidQuestionnaire;
+    return std::nullopt;
+  }
+  Result<Questionnaire> q = load_questionnaire(questionnaire_path, *rules);
   if (!q.ok()) {
     std::cerr << "outpostctl: " << terminal_safe(q.status().message()) << "\n";
     exit_code = kExitInvalidQuestionnaire;
@@ -84,17 +116,58 @@ const char* method_name(Scoring::Method m) {
   return "none";
 }
 
+// Why an item is critical, for people: "rule crisis-rules.toml:21 (LOINC
+// 44260-8)", "the file's critical-at-or-above extension", or both.
+std::string critical_why(const CriticalItem& c) {
+  auto number = [](double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  };
+  std::string why;
+  if (c.extension) why = "the file's critical-at-or-above extension >= " + number(*c.extension);
+  if (c.rule) {
+    why += std::string(why.empty() ? "" : "; ") + "crisis rule " + terminal_safe(c.rule_where) +
+           " >= " + number(*c.rule);
+  }
+  return why;
+}
+
+nlohmann::json critical_json(const CrisisReport& crisis) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const CriticalItem& c : crisis.critical) {
+    nlohmann::json j = {{"linkId", c.link_id}, {"threshold", c.at_or_above}, {"source", c.source()}};
+    if (c.rule) j["rule"] = c.rule_where;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 // Every error and every warning in one run (docs/design.md, "Questionnaire
-// profile"). Exit 0: valid and deployable; 4: valid (it scores) but the kiosk
-// will not offer it; 2: invalid.
-int run_validate(const std::string& path, bool as_json) {
+// profile"), and which items are critical and why. Exit 0: valid and
+// deployable; 4: valid (it scores) but the kiosk will not offer it; 2:
+// invalid, or the crisis rules cannot be read.
+int run_validate(const CommonOptions& common, const std::string& rules_option, const std::string& path,
+                 bool as_json) {
+  std::string rules_file;
+  Result<CrisisRules> rules = load_rules(common, rules_option, rules_file);
+  if (!rules.ok()) {
+    std::cerr << "outpostctl: " << terminal_safe(rules.status().message()) << "\n";
+    return kExitInvalidQuestionnaire;
+  }
   Result<std::string> text = read_file_checked(path, kMaxJsonFileBytes, "questionnaire file");
   if (!text.ok()) {
     std::cerr << "outpostctl: " << text.status().message() << "\n";
     return kExitInvalidQuestionnaire;
   }
-  const QuestionnaireCheck check = check_questionnaire(*text, path);
-  const Questionnaire* q = check.questionnaire ? &*check.questionnaire : nullptr;
+  QuestionnaireCheck check = check_questionnaire(*text, path);
+  Questionnaire* q = check.questionnaire ? &*check.questionnaire : nullptr;
+  CrisisReport crisis;
+  if (q) {
+    crisis = rules->apply(*q);
+    for (const auto& p : crisis.problems) check.warnings.push_back(path + ": " + p);
+    for (const RiskItem& r : uncovered_risk_items(*q)) check.warnings.push_back(path + ": " + r.warning());
+  }
   std::size_t questions = 0;
   if (q) {
     for (const Item* item : q->flatten()) questions += item->answerable() ? 1 : 0;
@@ -107,6 +180,7 @@ int run_validate(const std::string& path, bool as_json) {
                         {"errors", check.errors},
                         {"deploy_problems", q ? q->deploy_problems() : std::vector<std::string>{}},
                         {"warnings", check.warnings},
+                        {"crisis_rules", rules_file},
                         {"questionnaire", nullptr}};
     if (q) {
       const Item* total = q->total_item();
@@ -120,7 +194,8 @@ int run_validate(const std::string& path, bool as_json) {
                                          {"description", q->scoring().description}}},
                             {"total_item", total ? nlohmann::json(total->link_id) : nlohmann::json(nullptr)},
                             {"bands", q->bands().size()},
-                            {"languages", q->languages()}};
+                            {"languages", q->languages()},
+                            {"critical_items", critical_json(crisis)}};
     }
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return code;
@@ -140,10 +215,20 @@ int run_validate(const std::string& path, bool as_json) {
             << (q->version_derived() ? " (derived from the content)" : "") << ", " << questions << " questions, "
             << q->bands().size() << " bands, languages " << terminal_safe(langs) << "\n"
             << "  score: " << terminal_safe(q->scoring().description) << "\n";
+  for (const CriticalItem& c : crisis.critical) {
+    std::cout << "  critical: item '" << terminal_safe(c.link_id) << "' at weight >= " << c.at_or_above
+              << " (" << critical_why(c) << ")\n";
+  }
+  if (crisis.critical.empty())
+    std::cout << "  critical: no item (crisis rules " << terminal_safe(rules_file) << ")\n";
   for (const auto& p : q->deploy_problems()) std::cout << "  NOT DEPLOYABLE: " << terminal_safe(p) << "\n";
   for (const auto& w : check.warnings) std::cout << "  warning: " << terminal_safe(w) << "\n";
   return code;
 }
+
+constexpr const char* kCrisisRulesHelp =
+    "crisis rules file (TOML); default: the site config's [crisis] rules_file, else the shipped "
+    "crisis-rules.toml";
 
 }  // namespace
 
@@ -157,20 +242,24 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
       "validate", "check a Questionnaire file: every error and warning (exit 0 ok, 4 not deployable, 2 invalid)");
   validate->add_option("questionnaire", *validate_path, "Questionnaire JSON file")->required();
   validate->add_flag("--json", *validate_json, "print JSON");
-  validate->callback([validate_path, validate_json, &exit_code] {
-    exit_code = run_validate(*validate_path, *validate_json);
+  auto validate_rules = std::make_shared<std::string>();
+  validate->add_option("--crisis-rules", *validate_rules, kCrisisRulesHelp);
+  validate->callback([validate_path, validate_json, validate_rules, &common, &exit_code] {
+    exit_code = run_validate(common, *validate_rules, *validate_path, *validate_json);
   });
 
   struct ScoreArgs {
-    std::string questionnaire, answers, lang;
+    std::string questionnaire, answers, lang, crisis_rules;
   };
   auto score_args = std::make_shared<ScoreArgs>();
   auto* score = assess_cmd->add_subcommand("score", "score a QuestionnaireResponse; prints JSON");
   score->add_option("--questionnaire", score_args->questionnaire, "Questionnaire JSON file")->required();
   score->add_option("--answers", score_args->answers, "QuestionnaireResponse JSON file")->required();
   score->add_option("--lang", score_args->lang, "language for the band label");
-  score->callback([score_args, &exit_code] {
-    std::optional<ScoredResponse> scored = load_scored(score_args->questionnaire, score_args->answers, exit_code);
+  score->add_option("--crisis-rules", score_args->crisis_rules, kCrisisRulesHelp);
+  score->callback([score_args, &common, &exit_code] {
+    std::optional<ScoredResponse> scored = load_scored(
+        common, score_args->crisis_rules, score_args->questionnaire, score_args->answers, exit_code);
     if (!scored) return;
     std::cout << assessment_json(scored->assessment, score_args->lang).dump() << "\n";
     exit_code = 0;
@@ -178,7 +267,7 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
 
   // submit: the kiosk's Submit path (outpostctl_submit.cpp).
   struct SubmitArgs {
-    std::string questionnaire, answers, subject_file;
+    std::string questionnaire, answers, subject_file, crisis_rules;
     SubmitOptions options;
   };
   auto submit_args = std::make_shared<SubmitArgs>();
@@ -186,6 +275,7 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
   submit->add_option("--questionnaire", submit_args->questionnaire, "Questionnaire JSON file")->required();
   submit->add_option("--answers", submit_args->answers, "QuestionnaireResponse JSON file")->required();
   submit->add_option("--lang", submit_args->options.lang, "language the patient used");
+  submit->add_option("--crisis-rules", submit_args->crisis_rules, kCrisisRulesHelp);
   auto* subject = submit->add_option(
       "--subject", submit_args->options.subject,
       "patient code, or - to read it from the first line of standard input. A code given here is visible to "
@@ -195,7 +285,8 @@ void register_assess(CLI::App& app, CommonOptions& common, int& exit_code) {
                    "read the patient code from the first line of FILE")
       ->excludes(subject);
   submit->callback([submit_args, &common, &exit_code] {
-    std::optional<ScoredResponse> scored = load_scored(submit_args->questionnaire, submit_args->answers, exit_code);
+    std::optional<ScoredResponse> scored = load_scored(
+        common, submit_args->crisis_rules, submit_args->questionnaire, submit_args->answers, exit_code);
     if (!scored) return;
     SubmitOptions options = submit_args->options;
     auto code = read_subject(options.subject, submit_args->subject_file);

@@ -101,6 +101,24 @@ expect "LHC PHQ-9 (FHIRPath with variables): valid but not deployable (no url)" 
 expect "LHC PHQ-9: scored by its own expression" expression "$(field "d['questionnaire']['scoring']['method']")"
 expect "LHC PHQ-9: all at the top is 27" 27 "$(score lforms-fhir-app-phq9.json max)"
 
+# --- Crisis: PHQ-9 item 9 critical with the shipped rules, not without ------
+# (config/crisis-rules.toml: LOINC 44260-8, and url + linkId for the SDC
+# example, whose items carry no codes.)
+printf '# no rules\n' > "$work/no-rules.toml"
+flags() {  # file [outpostctl options] -> the flags of the all-at-the-top response
+  local file=$1
+  shift
+  python3 "$here/make_response.py" "$shared/$file" "$work/r.json" max > /dev/null
+  "$BIN/outpostctl" assess score --questionnaire "$shared/$file" --answers "$work/r.json" "$@" |
+    python3 -c "import json,sys; print(','.join(json.load(sys.stdin)['flags']))"
+}
+for file in cirg-phq9.json lforms-fhir-app-phq9.json rkfhir-phq9.json sdc-ig-phq9.json; do
+  expect "$file: item 9 at the top is critical (shipped crisis rules)" critical "$(flags "$file")"
+  expect "$file: and not with an empty rules file" "" "$(flags "$file" --crisis-rules "$work/no-rules.toml")"
+done
+"$BIN/outpostctl" assess validate --crisis-rules "$work/no-rules.toml" "$shared/cirg-phq9.json" > "$work/v.txt" 2>&1 || true
+check "validate warns when no rule covers PHQ-9 item 9" grep -q "no crisis rule or extension marks it critical" "$work/v.txt"
+
 # A typed total next to the computed one is refused.
 python3 "$here/make_response.py" "$shared/sdc-ig-phq9.json" "$work/r.json" max > /dev/null
 python3 - "$work/r.json" <<'PY'
@@ -139,7 +157,7 @@ for file in cirg-phq9.json rkfhir-phq9.json sdc-ig-phq9.json; do
   for mode in max seed:4; do
     python3 "$here/make_response.py" "$shared/$file" "$work/r.json" "$mode" > /dev/null
     want=$("$BIN/outpostctl" assess score --questionnaire "$shared/$file" --answers "$work/r.json" |
-      python3 -c "import json,sys; print(json.load(sys.stdin)['score'])")
+      python3 -c "import json,sys; a=json.load(sys.stdin); print(str(a['score']) + '\t' + ';'.join(a['flags']))")
     id=$("$BIN/outpostctl" --config "$work/kiosk/outpost.toml" assess submit --questionnaire "$shared/$file" \
       --answers "$work/r.json" | tail -1)
     key=$("$BIN/outpostctl" assess validate --json "$shared/$file" |
@@ -153,16 +171,22 @@ done
 expect "end to end: all imported" "new 6, duplicate 0, rejected 0, quarantined 0" \
   "$(grep -o 'new [0-9]*, duplicate [0-9]*, rejected [0-9]*, quarantined [0-9]*' "$work/ingest.out")"
 "$BIN/outpost-clinic" export --db "$work/clinic.db" --format csv --out "$work/export.csv"
-check "end to end: each record under its questionnaire with its score" python3 - "$work/expected.tsv" "$work/export.csv" <<'PY'
+check "end to end: each record under its questionnaire with its score and the kiosk's crisis flag" python3 - "$work/expected.tsv" "$work/export.csv" <<'PY'
 import csv, sys
 rows = {r["record_id"]: r for r in csv.DictReader(open(sys.argv[2]))}
 ok = True
+seen_critical = False
 for line in open(sys.argv[1]):
-    rid, key, score = line.rstrip("\n").split("\t")
+    rid, key, score, flags = line.rstrip("\n").split("\t")
     r = rows.get(rid)
-    if not r or r["questionnaire"] != key or float(r["score"]) != float(score):
-        print("mismatch:", rid, key, score, r and (r["questionnaire"], r["score"]), file=sys.stderr)
+    seen_critical = seen_critical or "critical" in flags.split(";")
+    if (not r or r["questionnaire"] != key or float(r["score"]) != float(score)
+            or ("critical" in flags.split(";")) != ("critical" in r["flags"])):
+        print("mismatch:", rid, key, score, flags, r and (r["questionnaire"], r["score"], r["flags"]), file=sys.stderr)
         ok = False
+if not seen_critical:
+    print("no critical check-in among the all-at-the-top responses", file=sys.stderr)
+    ok = False
 sys.exit(0 if ok else 1)
 PY
 

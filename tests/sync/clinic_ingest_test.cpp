@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/crisis_rules_toml.h"
 #include "sync/bundle.h"
 #include "sync/clinic_store_sqlite.h"
 #include "sync/payload.h"
@@ -44,7 +45,7 @@ struct Clinic {
     auto d = Dictionaries::load(fs::path(OUTPOST_SOURCE_DIR) / "config/dictionaries");
     REQUIRE_MESSAGE(d.ok(), d.status().to_string());
     dicts = std::move(d.value());
-    auto l = QuestionnaireLibrary::load(fs::path(OUTPOST_SOURCE_DIR) / "config/questionnaires");
+    auto l = QuestionnaireLibrary::load(fs::path(OUTPOST_SOURCE_DIR) / "config/questionnaires", CrisisRules::defaults());
     REQUIRE_MESSAGE(l.ok(), l.status().to_string());
     lib = std::move(l.value());
     phq9 = testing::load_phq9();
@@ -369,7 +370,7 @@ Questionnaire write_local_questionnaire(const fs::path& dir) {
 }
 
 QuestionnaireLibrary load_library(const fs::path& dir) {
-  auto l = QuestionnaireLibrary::load(dir);
+  auto l = QuestionnaireLibrary::load(dir, CrisisRules::defaults());
   REQUIRE_MESSAGE(l.ok(), l.status().to_string());
   return std::move(l).value();
 }
@@ -643,7 +644,7 @@ TEST_CASE("a questionnaire swapped at the clinic under the same url|version is d
   edit(doc["item"]);
   REQUIRE(edited);
   testing::write_file(lib_dir.path() / "phq-9.json", doc.dump());
-  auto swapped = QuestionnaireLibrary::load(lib_dir.path());
+  auto swapped = QuestionnaireLibrary::load(lib_dir.path(), CrisisRules::defaults());
   REQUIRE_MESSAGE(swapped.ok(), swapped.status().to_string());
   Ingester in(c.keys, c.sealing, c.dicts, *swapped, *c.store, c.clock);
   IngestReport r;
@@ -662,4 +663,42 @@ TEST_CASE("a questionnaire swapped at the clinic under the same url|version is d
   auto rows = c.store->records();
   REQUIRE(rows->size() == 1);
   CHECK(rows->front().score == std::optional<double>(score));
+}
+
+TEST_CASE("the clinic's library applies the crisis rules as the kiosk does (public PHQ-9 files)") {
+  const fs::path shared = testing::source_dir() / "../shared/fhir-questionnaires";
+  auto rules = load_crisis_rules(testing::source_dir() / "config/crisis-rules.toml");
+  REQUIRE_MESSAGE(rules.ok(), rules.status().to_string());
+  testing::TempDir lib_dir;  // a temp copy of the public files, never in the project
+  const char* files[] = {"cirg-phq9.json", "lforms-fhir-app-phq9.json", "rkfhir-phq9.json", "sdc-ig-phq9.json"};
+  for (const char* f : files) fs::copy_file(shared / f, lib_dir.path() / f);
+  auto lib = QuestionnaireLibrary::load(lib_dir.path(), *rules);
+  REQUIRE_MESSAGE(lib.ok(), lib.status().to_string());
+  CHECK(lib->warnings().empty());
+  auto none = QuestionnaireLibrary::load(lib_dir.path(), CrisisRules());
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->warnings().empty());  // the LOINC-coded item 9s are uncovered
+  for (const char* f : files) {
+    CAPTURE(f);
+    // The kiosk's way: parse, apply the same rules.
+    auto kiosk = Questionnaire::parse(testing::read_file(shared / f), f);
+    REQUIRE(kiosk.ok());
+    (void)rules->apply(*kiosk);
+    const Questionnaire* clinic = lib->find(kiosk->key());
+    REQUIRE(clinic != nullptr);
+    int critical = 0;
+    for (const Item* it : kiosk->flatten()) {
+      const Item* same = clinic->find(it->link_id);
+      REQUIRE(same != nullptr);
+      CHECK(same->critical_at_or_above == it->critical_at_or_above);
+      if (it->critical_at_or_above) {
+        ++critical;
+        // PHQ-9 item 9 by its wording, at weight 1.
+        CHECK(it->text.base.find("better off dead") != std::string::npos);
+        CHECK(*it->critical_at_or_above == 1);
+      }
+    }
+    CHECK(critical == 1);
+    CHECK(clinic->digest() == kiosk->digest());
+  }
 }

@@ -29,7 +29,7 @@ Questionnaire load(const char* file) {
 }
 
 QuestionnaireLibrary shipped() {
-  auto lib = QuestionnaireLibrary::load(testing::source_dir() / "config/questionnaires");
+  auto lib = QuestionnaireLibrary::load(testing::source_dir() / "config/questionnaires", CrisisRules::defaults());
   REQUIRE_MESSAGE(lib.ok(), lib.status().to_string());
   return std::move(lib).value();
 }
@@ -218,7 +218,7 @@ TEST_CASE(
   doc["code"] =
       json::array({{{"system", "urn:outpost:codes"}, {"code", "mood-mini"}, {"display", "Mood check"}}});
   testing::write_file(dir.path() / "mood-mini.json", doc.dump());
-  auto lib = QuestionnaireLibrary::load(dir.path());
+  auto lib = QuestionnaireLibrary::load(dir.path(), CrisisRules::defaults());
   REQUIRE_MESSAGE(lib.ok(), lib.status().to_string());
   auto q = Questionnaire::from_json(doc);
   REQUIRE(q.ok());
