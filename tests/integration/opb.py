@@ -13,13 +13,26 @@ for tests that play an attacker who holds a kiosk's signing key.
       bundle under kiosk ID (default: the same) with KEY_FILE (a kiosk.sk:
       base64 of seed || public key); --new-ids gives every record a new
       UUIDv7; writes OUT_DIR/inbox/<kiosk>/<name> and prints that path
+  opb.py forge-crisis KEY_FILE CLINIC_SEALING_PK_FILE OUT_DIR --kiosk ID
+         --questionnaire 'URL|VERSION' [--subject CODE] [--item LINKID]...
+         [--time ISO] [--lang LANG]
+      forges what a kiosk (or someone holding its key) could send: a new v2
+      bundle (fresh random generation, seq 1) holding one crisis-alert record
+      (kind 2, priority 0, fresh UUIDv7, dictionary 0) whose payload is
+      {"q":..,"i":[..],"s":..,"t":..} (docs/design.md, "Records"; --subject is
+      taken as given, unchecked; --item defaults to PHQ-9's 44260-8, --time
+      to now) in a magicless zstd frame of raw blocks, bound-sealed to
+      CLINIC_SEALING_PK_FILE (base64, the clinic's sealing.pk) and signed with
+      KEY_FILE; writes OUT_DIR/inbox/<kiosk>/<name> and prints that path
 Runs with Debian's python3 (python3-nacl), hence the #! line.
 """
 import base64
 import hashlib
+import json
 import os
 import re
 import sys
+import time
 
 import nacl.bindings as nb
 import nacl.exceptions
@@ -122,6 +135,70 @@ def open_bound(sealed, kiosk, rec, clinic_pk, clinic_sk):
     return nb.crypto_aead_xchacha20poly1305_ietf_decrypt(ct, ad, nonce, key)
 
 
+def seal_bound(frame, kiosk, rec, clinic_pk):
+    """The inverse of open_bound (docs/design.md, "Seal")."""
+    epk, esk = nb.crypto_box_keypair()
+    shared = nb.crypto_scalarmult(esk, clinic_pk)
+    if shared == bytes(32):
+        raise ValueError("the clinic sealing key is not a usable X25519 key")
+    key = hashlib.blake2b(b"OPS2" + shared + epk + clinic_pk, digest_size=32).digest()
+    nonce = hashlib.blake2b(b"OPS2" + epk + clinic_pk, digest_size=24).digest()
+    k = kiosk.encode()
+    ad = b"OPS2" + varint(len(k)) + k + rec["id"] + bytes([rec["kind"], rec["priority"]]) + varint(rec["dict"])
+    return epk + nb.crypto_aead_xchacha20poly1305_ietf_encrypt(frame, ad, nonce, key)
+
+
+RAW_BLOCK_MAX = 128 * 1024  # zstd's Block_Maximum_Size
+
+
+def zstd_raw_frame(data):
+    """Dictionary 0 (Records): a magicless zstd frame (RFC 8878 without the
+    magic number), single segment, no checksum, no dictionary id, holding the
+    bytes in raw (stored) blocks."""
+    n = len(data)
+    if n < 256:
+        fhd, fcs = 0x20, bytes([n])  # Single_Segment_flag, FCS 1 byte
+    elif n < 65536 + 256:
+        fhd, fcs = 0x60, (n - 256).to_bytes(2, "little")
+    elif n < 1 << 32:
+        fhd, fcs = 0xA0, n.to_bytes(4, "little")
+    else:
+        fhd, fcs = 0xE0, n.to_bytes(8, "little")
+    out = bytearray([fhd]) + fcs
+    chunks = [data[i:i + RAW_BLOCK_MAX] for i in range(0, n, RAW_BLOCK_MAX)] or [b""]
+    for i, chunk in enumerate(chunks):
+        last = 1 if i == len(chunks) - 1 else 0
+        out += ((len(chunk) << 3) | (0 << 1) | last).to_bytes(3, "little") + chunk  # Block_Type 0: raw
+    return bytes(out)
+
+
+def read_raw_frame(frame):
+    """Reads back a frame zstd_raw_frame writes (raw and RLE blocks only)."""
+    fhd = frame[0]
+    if fhd & 0x08 or fhd & 0x04 or fhd & 0x03 or not fhd & 0x20:
+        raise ValueError("not a single-segment frame without checksum and dictionary id")
+    size_len = [1, 2, 4, 8][fhd >> 6]
+    size = int.from_bytes(frame[1:1 + size_len], "little") + (256 if size_len == 2 else 0)
+    pos, out = 1 + size_len, bytearray()
+    while True:
+        header = int.from_bytes(frame[pos:pos + 3], "little")
+        pos += 3
+        kind, length = (header >> 1) & 3, header >> 3
+        if kind == 0:
+            out += frame[pos:pos + length]
+            pos += length
+        elif kind == 1:
+            out += frame[pos:pos + 1] * length
+            pos += 1
+        else:
+            raise ValueError("compressed block: not read here")
+        if header & 1:
+            break
+    if pos != len(frame) or len(out) != size:
+        raise ValueError("bad frame")
+    return bytes(out)
+
+
 def example(design_md):
     doc = open(design_md).read()
     block = doc.split("<!-- example-bundle -->")[1].split("<!-- /example-bundle -->")[0]
@@ -140,6 +217,10 @@ def example(design_md):
     frame = open_bound(rec["sealed"], b["kiosk"], rec, clinic_pk, clinic_sk)
     # dict 0: a magicless zstd frame without dictionary; a raw block holds the text.
     assert b'{"event":"example"}' in frame, frame
+    assert read_raw_frame(frame) == b'{"event":"example"}', frame
+    assert zstd_raw_frame(b'{"event":"example"}') == frame, frame  # the frame forge-crisis writes, byte for byte
+    resealed = dict(rec, sealed=seal_bound(frame, b["kiosk"], rec, clinic_pk))
+    assert open_bound(resealed["sealed"], b["kiosk"], resealed, clinic_pk, clinic_sk) == frame
     try:
         open_bound(rec["sealed"], "other-kiosk", rec, clinic_pk, clinic_sk)
         raise AssertionError("opened under another kiosk id")
@@ -148,6 +229,10 @@ def example(design_md):
     stated = re.search(r"Its name is\s+`([^`]+)`", doc).group(1)
     assert name(b, data) == stated, (name(b, data), stated)
     print("example ok")
+
+
+def uuid7_now():
+    return new_uuid7(int(time.time() * 1000).to_bytes(6, "big"))
 
 
 def new_uuid7(old):
@@ -167,12 +252,41 @@ def resign(bundle, key_file, out_dir, kiosk=None, new_ids=False, seq=None):
     if new_ids:
         for r in b["records"]:
             r["id"] = new_uuid7(r["id"])
+    print(write_bundle(b, sk, out_dir))
+
+
+def write_bundle(b, sk, out_dir):
     data = encode(b, sk)
     folder = os.path.join(out_dir, "inbox", b["kiosk"])
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, name(b, data))
     with open(path, "wb") as f:
         f.write(data)
+    return path
+
+
+def forge_crisis(key_file, clinic_pk_file, out_dir, kiosk, questionnaire, subject="", items=None, authored=None,
+                 lang=""):
+    sk = base64.b64decode(open(key_file).read().strip())
+    clinic_pk = base64.b64decode(open(clinic_pk_file).read().strip())
+    if len(sk) != 64 or len(clinic_pk) != 32:
+        raise ValueError("a kiosk.sk of 64 bytes and a sealing.pk of 32 bytes, base64")
+    payload = {"q": questionnaire, "i": items if items is not None else ["44260-8"]}
+    if lang:
+        payload["l"] = lang
+    if subject:
+        payload["s"] = subject
+    payload["t"] = authored or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    # ASCII JSON: control characters in the subject travel as \u escapes.
+    plain = json.dumps(payload, separators=(",", ":")).encode()
+    now = int(time.time() * 1000)
+    rec = {"id": uuid7_now(), "kind": 2, "priority": 0, "boot": 0, "mono": 60000, "seq": 1, "dict": 0}
+    rec["sealed"] = seal_bound(zstd_raw_frame(plain), kiosk, rec, clinic_pk)
+    b = {"version": 2, "kiosk": kiosk, "generation": os.urandom(8), "seq": 1, "created": now, "mono": 61000,
+         "boots": [os.urandom(16)], "own_boot": 0, "records": [rec]}
+    path = write_bundle(b, sk, out_dir)
+    check = parse(open(path, "rb").read())  # what we wrote parses and verifies
+    nb.crypto_sign_open(check["sig"] + check["signed"], sk[32:])
     print(path)
 
 
@@ -184,6 +298,17 @@ def main(argv):
         kiosk = opts[opts.index("--kiosk") + 1] if "--kiosk" in opts else None
         seq = int(opts[opts.index("--seq") + 1]) if "--seq" in opts else None
         resign(argv[2], argv[3], argv[4], kiosk, "--new-ids" in opts, seq)
+    elif len(argv) >= 5 and argv[1] == "forge-crisis":
+        opts = argv[5:]
+
+        def opt(flag, default=None):
+            return opts[opts.index(flag) + 1] if flag in opts else default
+
+        items = [opts[i + 1] for i, o in enumerate(opts) if o == "--item"] or None
+        if opt("--kiosk") is None or opt("--questionnaire") is None:
+            sys.exit(__doc__)
+        forge_crisis(argv[2], argv[3], argv[4], opt("--kiosk"), opt("--questionnaire"), opt("--subject", ""), items,
+                     opt("--time"), opt("--lang", ""))
     else:
         sys.exit(__doc__)
 
