@@ -3,6 +3,8 @@
 // fleet health out.
 #include <ctime>
 #include <fstream>
+#include <unistd.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -241,12 +243,15 @@ int run_export(const ExportArgs& a) {
   }
   std::ostream& out = a.out.empty() ? std::cout : file;
   if (a.format == "csv") {
+    // Fields come from kiosks; on a terminal their control bytes are shown, not sent.
+    const bool tty = a.out.empty() && ::isatty(STDOUT_FILENO) == 1;
+    auto field = [tty](const std::string& v) { return tty ? terminal_safe(csv_field(v)) : csv_field(v); };
     out << "record_id,kiosk,kind,created,questionnaire,subject,authored,score,severity,flags,created_corrected,clock\n";
     for (const auto& r : *records) {
-      out << r.id << "," << csv_field(r.kiosk_id) << "," << r.kind << "," << iso_time(r.created_ms) << ","
-          << csv_field(r.questionnaire) << "," << csv_field(r.subject) << "," << csv_field(r.authored) << ","
-          << format_score(r.score) << "," << csv_field(r.severity) << "," << csv_field(join(r.flags, ";")) << ","
-          << (r.corrected_ms ? iso_time(*r.corrected_ms) : "") << "," << csv_field(r.clock_note) << "\n";
+      out << r.id << "," << field(r.kiosk_id) << "," << r.kind << "," << iso_time(r.created_ms) << ","
+          << field(r.questionnaire) << "," << field(r.subject) << "," << field(r.authored) << ","
+          << format_score(r.score) << "," << field(r.severity) << "," << field(join(r.flags, ";")) << ","
+          << (r.corrected_ms ? iso_time(*r.corrected_ms) : "") << "," << field(r.clock_note) << "\n";
     }
   } else if (a.format == "fhir-bundle") {
     out << sync::fhir_transaction_bundle(fhir->resources).dump() << "\n";

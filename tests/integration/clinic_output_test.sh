@@ -103,6 +103,10 @@ contains "CSV: the hostile code as sent, flagged subject-unchecked" \
 contains "CSV: the spaced code as 9 digits, no flag" \
   "^crisis-alert 57240000$spaced_check critical $qref\$" "$WORK/subjects"
 expect "CSV: two records" 2 "$(wc -l < "$WORK/subjects")"
+# The same export to a terminal (script(1) gives it a pty): shown, not sent.
+script -qec "'$BIN/outpost-clinic' export --db '$WORK/clinic.db' --format csv" /dev/null > "$WORK/tty.csv"
+contains "CSV on a terminal: the code escaped" '\\x1b]0;owned\\x07572400001' "$WORK/tty.csv"
+check "CSV on a terminal: no ESC byte" no_escape_bytes "$WORK/tty.csv"
 
 # A heartbeat signed with kiosk-a's key whose last_error holds an escape.
 python3 - "$KIOSK/kiosk.sk" "$DROP/status/kiosk-a.json" "$WORK" <<'PY'
