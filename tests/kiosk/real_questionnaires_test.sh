@@ -152,23 +152,28 @@ mkdir -p "$work/dropbox" "$work/lib"
   --out "$work/kiosk" > /dev/null
 sed -i "s|^\[kiosk\]|[kiosk]\ndata_dir = \"$work/kiosk/data\"|" "$work/kiosk/outpost.toml"
 : > "$work/expected.tsv"
+alerts=0
 for file in cirg-phq9.json rkfhir-phq9.json sdc-ig-phq9.json; do
   cp "$shared/$file" "$work/lib/"  # the clinic's library (a temp copy, not in the project)
   for mode in max seed:4; do
     python3 "$here/make_response.py" "$shared/$file" "$work/r.json" "$mode" > /dev/null
     want=$("$BIN/outpostctl" assess score --questionnaire "$shared/$file" --answers "$work/r.json" |
       python3 -c "import json,sys; a=json.load(sys.stdin); print(str(a['score']) + '\t' + ';'.join(a['flags']))")
-    id=$("$BIN/outpostctl" --config "$work/kiosk/outpost.toml" assess submit --questionnaire "$shared/$file" \
-      --answers "$work/r.json" | tail -1)
+    out=$("$BIN/outpostctl" --config "$work/kiosk/outpost.toml" assess submit --questionnaire "$shared/$file" \
+      --answers "$work/r.json")
+    id=$(head -n 1 <<< "$out")
+    alert=$(sed -n 's/^crisis-alert //p' <<< "$out")
     key=$("$BIN/outpostctl" assess validate --json "$shared/$file" |
       python3 -c "import json,sys; q=json.load(sys.stdin)['questionnaire']; print(q['url'] + '|' + q['version'])")
-    printf '%s\t%s\t%s\n' "$id" "$key" "$want" >> "$work/expected.tsv"
+    printf 'questionnaire-response\t%s\t%s\t%s\t%s\n' "$id" "$key" "$want" "$alert" >> "$work/expected.tsv"
+    [[ -z $alert ]] || ((++alerts))
   done
 done
 "$BIN/outpost-syncd" --once --config "$work/kiosk/outpost.toml" > /dev/null
 "$BIN/outpost-clinic" ingest --clinic "$work/clinic" --from "$work/dropbox" --db "$work/clinic.db" \
   --questionnaires "$work/lib" > "$work/ingest.out" || true
-expect "end to end: all imported" "new 6, duplicate 0, rejected 0, quarantined 0" \
+check "end to end: every critical check-in raised its crisis alert" test "$alerts" -ge 1
+expect "end to end: all imported" "new $((6 + alerts)), duplicate 0, rejected 0, quarantined 0" \
   "$(grep -o 'new [0-9]*, duplicate [0-9]*, rejected [0-9]*, quarantined [0-9]*' "$work/ingest.out")"
 "$BIN/outpost-clinic" export --db "$work/clinic.db" --format csv --out "$work/export.csv"
 check "end to end: each record under its questionnaire with its score and the kiosk's crisis flag" python3 - "$work/expected.tsv" "$work/export.csv" <<'PY'
@@ -177,12 +182,19 @@ rows = {r["record_id"]: r for r in csv.DictReader(open(sys.argv[2]))}
 ok = True
 seen_critical = False
 for line in open(sys.argv[1]):
-    rid, key, score, flags = line.rstrip("\n").split("\t")
+    kind, rid, key, score, flags, alert = line.rstrip("\n").split("\t")
     r = rows.get(rid)
-    seen_critical = seen_critical or "critical" in flags.split(";")
-    if (not r or r["questionnaire"] != key or float(r["score"]) != float(score)
-            or ("critical" in flags.split(";")) != ("critical" in r["flags"])):
+    critical = "critical" in flags.split(";")
+    seen_critical = seen_critical or critical
+    if (not r or r["kind"] != kind or r["questionnaire"] != key or float(r["score"]) != float(score)
+            or critical != ("critical" in r["flags"])):
         print("mismatch:", rid, key, score, flags, r and (r["questionnaire"], r["score"], r["flags"]), file=sys.stderr)
+        ok = False
+    # A critical check-in's alert (the kiosk's same path) is there, under the same questionnaire.
+    a = rows.get(alert)
+    if critical != bool(alert) or (alert and (not a or a["kind"] != "crisis-alert" or a["questionnaire"] != key
+                                              or "critical" not in a["flags"])):
+        print("alert mismatch:", rid, key, alert, a and (a["kind"], a["questionnaire"], a["flags"]), file=sys.stderr)
         ok = False
 if not seen_critical:
     print("no critical check-in among the all-at-the-top responses", file=sys.stderr)
