@@ -461,6 +461,7 @@ int main(int argc, char** argv) {
 
   Options o;
   CLI::App app{"outpost: the Outpost kiosk window"};
+  app.set_version_flag("--version", "outpost " OUTPOST_VERSION);
   app.add_option("--config", o.config_file, "site config (outpost.toml)");
   app.add_option("--data-dir", o.data_dir, "data directory (overrides the config)");
   app.add_option("--windowed", o.windowed, "a window of WIDTHxHEIGHT instead of full screen (development)");

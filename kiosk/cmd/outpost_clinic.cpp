@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   CLI::App app{"outpost-clinic: Outpost clinic tool"};
+  app.set_version_flag("--version", "outpost-clinic " OUTPOST_VERSION);
   app.require_subcommand(1);
   outpost::clinic::CommonOptions common;
   // No command reads a clinic config yet; one that is given must at least be

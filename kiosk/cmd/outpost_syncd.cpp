@@ -221,6 +221,7 @@ int run(const std::string& config_file, const std::string& data_dir, const std::
 int main(int argc, char** argv) {
   if (auto s = disable_core_dumps(); !s.ok()) std::cerr << "outpost-syncd: warning: " << s.message() << "\n";
   CLI::App app{"outpost-syncd: uploads the kiosk's outbox to the clinic"};
+  app.set_version_flag("--version", "outpost-syncd " OUTPOST_VERSION);
   std::string config_file, data_dir, server;
   bool once = false;
   app.add_option("--config", config_file, "site config (outpost.toml)");

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   if (auto s = outpost::disable_core_dumps(); !s.ok())
     std::cerr << "outpostctl: warning: " << s.message() << "\n";
   CLI::App app{"outpostctl: Outpost kiosk staff tool"};
+  app.set_version_flag("--version", "outpostctl " OUTPOST_VERSION);
   app.require_subcommand(1);
   outpost::ctl::CommonOptions common;
   app.add_option("--config", common.config_file, "site config (outpost.toml)");
