@@ -9,7 +9,7 @@ packages=(
   # libraries
   libsdl2-dev libimgui-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev
   libsodium-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
-  libspdlog-dev doctest-dev
+  doctest-dev
   # kiosk runtime: fonts, headless display for tests and the demo
   fonts-noto-core xvfb xauth xdotool imagemagick
   # integration test servers and tools
