@@ -5,7 +5,11 @@
 
 #include <string>
 
-#include <CLI/CLI.hpp>
+// Forward-declared: only the files that register commands include CLI11
+// (a heavy header; see issue 10, "Build").
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace outpost::clinic {
 

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include <CLI/CLI.hpp>
+
 #include "config/crisis_rules_toml.h"
 #include "kiosk/clock.h"
 #include "kiosk/cmd/shipped_data.h"

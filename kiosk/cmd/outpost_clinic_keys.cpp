@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "kiosk/file_read.h"
 #include "kiosk/terminal_text.h"

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include "config/crisis_rules_toml.h"
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/shipped_data.h"

@@ -2,12 +2,18 @@
 // subcommand whose callback sets `exit_code`; main returns it.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "config/site_config.h"
 #include "sync/kiosk_outbox.h"
+
+// Forward-declared: only the files that register commands include CLI11
+// (a heavy header; see issue 10, "Build").
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace outpost::ctl {
 

@@ -4,6 +4,8 @@
 // drop box's layout; the clinic ingests from it.
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/sync_wiring.h"
 #include "kiosk/terminal_text.h"

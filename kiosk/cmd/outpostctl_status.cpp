@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/shipped_data.h"
 #include "kiosk/cmd/sync_wiring.h"
