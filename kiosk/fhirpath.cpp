@@ -503,9 +503,14 @@ class Evaluator {
 
   Status arity(const Node& n, std::size_t min, std::size_t max) {
     const std::size_t given = n.args.size() - 1;
-    if (given < min || given > max)
-      return fail(n.name + "() takes " + std::to_string(min) + (min == max ? "" : "-" + std::to_string(max)) +
-                  " arguments, got " + std::to_string(given));
+    if (given < min || given > max) {
+      // Appended piece by piece: "-" + std::to_string(max) trips GCC 12's
+      // -Wrestrict false positive at -O3 (GCC PR 105329).
+      std::string message = n.name + "() takes " + std::to_string(min);
+      if (min != max) message.append("-").append(std::to_string(max));
+      message.append(" arguments, got ").append(std::to_string(given));
+      return fail(message);
+    }
     return Status::Ok();
   }
 
