@@ -92,6 +92,24 @@ Status read_string_array(Ctx& ctx, const toml::node& n, std::string_view key, st
   return Status::Ok();
 }
 
+// An array of "HH:MM-HH:MM"; an empty array is no restriction.
+Status read_time_windows(Ctx& ctx, const toml::node& n, std::string_view key, std::vector<TimeWindow>& out) {
+  const auto* arr = n.as_array();
+  if (arr == nullptr) return ctx.wrong_type(n, key, "an array of windows like \"22:00-06:00\"");
+  std::vector<TimeWindow> windows;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& item = *arr->get(i);
+    const std::string item_key = std::string(key) + "[" + std::to_string(i) + "]";
+    std::string text;
+    if (Status s = read_string(ctx, item, item_key, text); !s.ok()) return s;
+    auto w = parse_time_window(text, item_key);
+    if (!w.ok()) return ctx.error(&item, item_key, "\"" + text + "\" is not a window like \"22:00-06:00\"");
+    windows.push_back(*w);
+  }
+  out = std::move(windows);
+  return Status::Ok();
+}
+
 bool is_language_code(std::string_view s) {
   return s.size() == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z';
 }
@@ -333,7 +351,7 @@ Status parse_sync(Ctx& ctx, const toml::table& t) {
        : name == "stall_timeout_s" ? c.stall_timeout_s
                                    : c.heartbeat_interval_s) = i->get();
     } else if (name == "bulk_windows") {
-      if (Status s = read_string_array(ctx, v, key, c.bulk_windows); !s.ok()) return s;
+      if (Status s = read_time_windows(ctx, v, key, c.bulk_windows); !s.ok()) return s;
     } else {
       return ctx.error(&v, key, "unknown key");
     }
@@ -397,6 +415,10 @@ Result<SiteConfig> load_site_config(const std::filesystem::path& file) {
     for (auto* p : {&config->crisis_rules_file, &config->clinic.ca_file, &config->clinic.client_cert,
                     &config->clinic.client_key, &config->clinic.bearer_token_file}) {
       if (!p->empty() && p->is_relative()) *p = file.parent_path() / *p;
+    }
+    std::string& pin = config->clinic.pinned_public_key;
+    if (!pin.empty() && !pin.starts_with("sha256//") && std::filesystem::path(pin).is_relative()) {
+      pin = (file.parent_path() / pin).string();
     }
   }
   return config;

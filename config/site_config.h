@@ -16,6 +16,7 @@
 #include "kiosk/questionnaire.h"
 #include "kiosk/result.h"
 #include "kiosk/session.h"
+#include "kiosk/time_window.h"
 
 namespace outpost {
 
@@ -53,7 +54,7 @@ struct SyncConfig {
   std::int64_t retention_days = 30;
   // Sync work (docs/design.md, "Sync protocol"):
   std::uint64_t max_rate = 0;                // upload cap for bulk, bytes/s; 0 = none
-  std::vector<std::string> bulk_windows;     // "HH:MM-HH:MM" local time; empty = any time
+  std::vector<TimeWindow> bulk_windows;      // "HH:MM-HH:MM" local time; empty = any time
   std::int64_t heartbeat_interval_s = 300;
   std::int64_t poll_interval_s = 30;         // daemon: how often it looks for new records
   std::int64_t stall_timeout_s = 30;         // an upload below 64 bytes/s this long is aborted

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kiosk/clock.h"
+#include "kiosk/time_window.h"
 #include "sync/backoff.h"
 #include "sync/keys.h"
 #include "sync/outbox.h"
@@ -69,17 +70,9 @@ inline std::filesystem::path video_flag_path(const std::filesystem::path& data_d
 }
 Status set_video_active(const std::filesystem::path& data_dir, bool active);
 
-// A daily window in local time, minutes after midnight; end < start wraps
-// past midnight ("22:00-06:00").
-struct TimeWindow {
-  int start_min = 0;
-  int end_min = 24 * 60;
-  bool contains(int minute_of_day) const;
-};
-// Parses "HH:MM-HH:MM"; Errc::invalid_config naming `what` on error.
-Result<TimeWindow> parse_time_window(std::string_view text, std::string_view what);
-// True when `windows` is empty (no restriction) or one contains the minute.
-bool in_windows(const std::vector<TimeWindow>& windows, int minute_of_day);
+using outpost::TimeWindow;
+using outpost::in_windows;
+using outpost::parse_time_window;
 
 struct SyncOptions {
   std::string kiosk_id;

@@ -71,11 +71,7 @@ Result<sync::SyncOptions> sync_options(const SiteConfig& config, const sync::Sig
     if (!pk.ok()) return pk.status();
     o.clinic_signing_key = *pk;
   }
-  for (std::size_t i = 0; i < config.sync.bulk_windows.size(); ++i) {
-    auto w = sync::parse_time_window(config.sync.bulk_windows[i], "sync.bulk_windows[" + std::to_string(i) + "]");
-    if (!w.ok()) return w.status();
-    o.bulk_windows.push_back(*w);
-  }
+  o.bulk_windows = config.sync.bulk_windows;
   return o;
 }
 

@@ -21,7 +21,7 @@ Result<std::unique_ptr<sync::Transport>> open_transport(const SiteConfig& config
 // must be the key enrolled (clinic.kiosk_public_key, when set).
 Result<sync::SigningSecretKey> load_kiosk_key(const SiteConfig& config);
 
-// SyncOptions from [kiosk].id and [sync]; bulk_windows parsed here.
+// SyncOptions from [kiosk].id and [sync].
 Result<sync::SyncOptions> sync_options(const SiteConfig& config, const sync::SigningSecretKey& key);
 
 }  // namespace outpost::cmd

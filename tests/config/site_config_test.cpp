@@ -237,3 +237,37 @@ TEST_CASE("load_site_config: a folder, a FIFO, an empty or a huge file is an err
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("sync.bulk_windows: parsed at load with the line; an empty list is no restriction") {
+  Result<SiteConfig> r = parse_site_config("[sync]\nbulk_windows = [\"22:00-06:00\", \"12:00-13:30\"]\n", "site.toml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  CHECK(r->sync.bulk_windows == std::vector<TimeWindow>{{22 * 60, 6 * 60}, {12 * 60, 13 * 60 + 30}});
+
+  Result<SiteConfig> empty = parse_site_config("[sync]\nbulk_windows = []\n", "site.toml");
+  REQUIRE_MESSAGE(empty.ok(), empty.status().message());
+  CHECK(empty->sync.bulk_windows.empty());
+  CHECK(in_windows(empty->sync.bulk_windows, 3 * 60));
+
+  CHECK(error_of("[sync]\nbulk_windows = [\n  \"22:00-06:00\",\n  \"25:00-06:00\",\n]\n") ==
+        "site.toml:4: sync.bulk_windows[1]: \"25:00-06:00\" is not a window like \"22:00-06:00\"");
+  CHECK(error_of("[sync]\nbulk_windows = \"22:00-06:00\"\n") ==
+        "site.toml:2: sync.bulk_windows: must be an array of windows like \"22:00-06:00\", got a string");
+}
+
+TEST_CASE("load_site_config resolves a pinned public key file against the config's folder, not a sha256// pin") {
+  const std::filesystem::path dir = std::filesystem::path(OUTPOST_BINARY_DIR) / "site_config_pin_test";
+  std::filesystem::create_directories(dir);
+  auto load = [&](std::string_view pin) {
+    {
+      std::ofstream out(dir / "outpost.toml");
+      out << "[clinic]\npinned_public_key = \"" << pin << "\"\n";
+    }
+    Result<SiteConfig> r = load_site_config(dir / "outpost.toml");
+    REQUIRE_MESSAGE(r.ok(), r.status().message());
+    return r->clinic.pinned_public_key;
+  };
+  CHECK(load("certs/server.pub.der") == (dir / "certs/server.pub.der").string());
+  CHECK(load("/etc/outpost/server.pub.der") == "/etc/outpost/server.pub.der");
+  CHECK(load("sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") ==
+        "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+}
