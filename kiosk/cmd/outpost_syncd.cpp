@@ -19,6 +19,7 @@
 
 #include "config/site_config.h"
 #include "kiosk/cmd/sync_wiring.h"
+#include "kiosk/cmd/syncd_lock.h"
 #include "sync/bundle.h"
 #include "kiosk/file_read.h"
 #include "kiosk/process_hardening.h"
@@ -35,26 +36,6 @@ constexpr const char* kDefaultConfig = "/etc/outpost/outpost.toml";
 
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
-
-// One daemon per data dir: the lock dies with the process, even on kill -9.
-class DataDirLock {
- public:
-  Status acquire(const std::filesystem::path& data_dir) {
-    const auto file = data_dir / "syncd.lock";
-    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) return Status(Errc::io_error, file.string() + ": cannot open the lock file");
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      return Status(Errc::busy, file.string() + ": another outpost-syncd is running for this data dir");
-    }
-    return Status::Ok();
-  }
-  ~DataDirLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct Daemon {
   SiteConfig config;
@@ -174,8 +155,10 @@ int run(const std::string& config_file, const std::string& data_dir, const std::
   if (!std::filesystem::is_directory(d.config.data_dir, ec)) {
     return fail(Status(Errc::not_found, "data dir '" + d.config.data_dir.string() + "' does not exist"));
   }
-  DataDirLock lock;
-  if (Status s = lock.acquire(d.config.data_dir); !s.ok()) return fail(s);
+  cmd::SyncdLock lock;  // one daemon per data dir; export waits its turn too
+  if (Status s = lock.acquire(d.config.data_dir, "another outpost-syncd (or outpostctl export) is running for this data dir");
+      !s.ok())
+    return fail(s);
   auto outbox = sync::SqliteOutbox::open(sync::outbox_path(d.config.data_dir));
   if (!outbox.ok()) return fail(outbox.status());
   d.outbox = std::move(outbox.value());

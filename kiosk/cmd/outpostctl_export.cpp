@@ -8,6 +8,7 @@
 
 #include "kiosk/cmd/outpostctl_commands.h"
 #include "kiosk/cmd/sync_wiring.h"
+#include "kiosk/cmd/syncd_lock.h"
 #include "kiosk/terminal_text.h"
 #include "sync/transport_file.h"
 
@@ -29,6 +30,13 @@ int run_export(const CommonOptions& common, const std::string& to) {
   if (!options.ok()) return fail(options.status());
   auto transport = sync::FileTransport::create(to);
   if (!transport.ok()) return fail(transport.status());
+  // outpost-syncd makes and marks the same bundles: one of us at a time.
+  cmd::SyncdLock lock;
+  if (Status s = lock.acquire(config->data_dir,
+                              "outpost-syncd is running for this data dir; stop it (systemctl stop outpost-syncd) "
+                              "and run the export again");
+      !s.ok())
+    return fail(s);
   auto outbox = sync::SqliteOutbox::open(sync::outbox_path(config->data_dir));
   if (!outbox.ok()) return fail(outbox.status());
   SystemClock clock;

@@ -26,6 +26,16 @@ submit_checkins kiosk-a 40 "$DROPBOX_DIR/ids.tsv"
 
 usb=$DROPBOX_DIR/usb-stick
 mkdir -p "$usb"
+# While syncd.lock is held (as outpost-syncd holds it) export refuses at
+# once, says why, and writes nothing to the stick.
+data=$DROPBOX_DIR/kiosk-a/data
+rc=0
+flock --exclusive "$data/syncd.lock" \
+  "$BIN/outpostctl" --config "$conf" export --to "$usb" > /dev/null 2> "$DROPBOX_DIR/export-locked.err" || rc=$?
+expect "export while syncd.lock is held: exit 1" 1 "$rc"
+contains "export while syncd.lock is held: says syncd runs" "syncd.lock: outpost-syncd is running for this data dir" \
+  "$DROPBOX_DIR/export-locked.err"
+expect "export while syncd.lock is held: nothing on the stick" 0 "$(find "$usb" -type f | wc -l)"
 "$BIN/outpostctl" --config "$conf" export --to "$usb" > "$DROPBOX_DIR/export.out"
 expect "export says" "40 records" "$(grep -o '40 records' "$DROPBOX_DIR/export.out")"
 bundles=$(find "$usb" -name '*.opb' | wc -l)
