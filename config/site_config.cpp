@@ -7,6 +7,7 @@
 
 #include "config/toml_errors.h"
 #include "kiosk/file_read.h"
+#include "kiosk/kiosk_id.h"
 
 namespace outpost {
 
@@ -114,16 +115,6 @@ bool is_language_code(std::string_view s) {
   return s.size() == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z';
 }
 
-bool is_kiosk_id(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // A plain string, or a table of language -> text which must hold the
 // kiosk's first language (the fallback for the others).
 Status read_localized(Ctx& ctx, const toml::node& n, std::string_view key, LocalizedText& out) {
@@ -165,8 +156,8 @@ Status parse_kiosk(Ctx& ctx, const toml::table& t) {
     Status s;
     if (name == "id") {
       s = read_string(ctx, v, key, c.kiosk_id);
-      if (s.ok() && !is_kiosk_id(c.kiosk_id)) {
-        s = ctx.error(&v, key, "must be 1 to 64 letters, digits, '-', '_' or '.'");
+      if (s.ok() && !valid_kiosk_id(c.kiosk_id)) {
+        s = ctx.error(&v, key, "must be 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'");
       }
     } else if (name == "site_name") {
       s = read_string(ctx, v, key, c.site_name);

@@ -1,7 +1,7 @@
 // Clock: the only way core code learns the time, so tests never sleep.
 //
-// monotonic() drives timeouts (idle wipe, backoff); wall() stamps records and
-// may be wrong or jump (docs/design.md, "Records"). FakeClock is advanced by
+// monotonic() drives timeouts (idle wipe, backoff); wall_ms() stamps records
+// and may be wrong or jump (docs/design.md, "Records": created and mono). FakeClock is advanced by
 // hand in tests. Implementations must be safe to call from any thread.
 #pragma once
 

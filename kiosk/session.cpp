@@ -142,6 +142,7 @@ void Session::input() {
   last_input_ = clock_.monotonic();
   idle_warning_ = false;
   error_ = PatientError::none;
+  error_link_id_.clear();
 }
 
 // The idle warning and wipe run on every screen that may hold patient data
@@ -310,7 +311,7 @@ bool Session::answer(AnswerValue value) {
   } else if (answer_fits(*page->item, value)) {
     answers.set(page->item->link_id, std::move(value));
   } else {
-    error_ = PatientError::answer_invalid;
+    set_answer_error(PatientError::answer_invalid, page->item->link_id);
     return false;
   }
   // A changed answer may disable later items; their answers must go.
@@ -349,7 +350,7 @@ bool Session::next() {
   const Item& item = *pages[*i].item;
   const AnswerValue* value = answers_[page_questionnaire_].get(item.link_id);
   if (item.required && value == nullptr) {
-    error_ = PatientError::answer_required;
+    set_answer_error(PatientError::answer_required, item.link_id);
     return false;
   }
   const bool crisis = value != nullptr && is_critical_answer(item, *value) &&
@@ -414,6 +415,31 @@ ResponseMeta Session::response_meta() const {
   return {language_, patient_code_, iso8601_utc(clock_.wall_ms())};
 }
 
+void Session::set_answer_error(PatientError e, const std::string& link_id) {
+  error_ = e;
+  error_link_id_ = link_id;
+}
+
+// Which item stops the submit of questionnaire `qi`: first an answer the
+// engine refuses, then an enabled required item left unanswered.
+void Session::report_unfit_answers(std::size_t qi) {
+  const Questionnaire& q = *checkin_[qi];
+  for (const auto& [link_id, value] : answers_[qi].all()) {
+    const Item* item = q.find(link_id);
+    if (item == nullptr || !answer_fits(*item, value)) {
+      set_answer_error(PatientError::answer_invalid, link_id);
+      return;
+    }
+  }
+  for (const Page& page : all_pages()) {
+    if (page.questionnaire == &q && page.item->required && answers_[qi].get(page.item->link_id) == nullptr) {
+      set_answer_error(PatientError::answer_required, page.item->link_id);
+      return;
+    }
+  }
+  set_answer_error(PatientError::answer_invalid, std::string());
+}
+
 bool Session::submit() {
   input();
   if (screen_ != Screen::review) return false;
@@ -422,7 +448,7 @@ bool Session::submit() {
     drop_disabled_answers(*checkin_[qi], answers_[qi]);
     Result<Assessment> a = assess(*checkin_[qi], answers_[qi]);
     if (!a.ok()) {
-      error_ = PatientError::answer_required;
+      report_unfit_answers(qi);
       return false;
     }
     assessments.push_back(std::move(*a));

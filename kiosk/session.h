@@ -56,7 +56,7 @@ enum class PatientError {
   code_mistyped,       // check digit does not match, or too long
   anonymous_not_allowed,
   answer_required,     // Next on a required question with no answer
-  answer_invalid,      // value of the wrong kind or not an option
+  answer_invalid,      // value the engine refuses (value_fits): wrong kind, not an option, NaN, no such date
   submit_failed,       // the outbox refused (storage full, ...): tell staff
 };
 
@@ -101,6 +101,9 @@ class Session {
   const std::string& patient_code() const { return patient_code_; }
   const SessionConfig& config() const { return config_; }
   PatientError error() const { return error_; }
+  // The linkId of the item an answer_required or answer_invalid error is
+  // about; empty for the other errors.
+  const std::string& error_link_id() const { return error_link_id_; }
 
   struct Page {
     const Questionnaire* questionnaire;
@@ -151,6 +154,7 @@ class Session {
   Screen screen_ = Screen::welcome;
   std::string language_;
   PatientError error_ = PatientError::none;
+  std::string error_link_id_;
   bool idle_warning_ = false;
   bool critical_ = false;
   std::vector<std::string> record_ids_;  // [i] is checkin_[i]'s record
@@ -185,6 +189,8 @@ class Session {
   void clear_patient_data();
   void wipe_to_welcome();
   ResponseMeta response_meta() const;
+  void set_answer_error(PatientError e, const std::string& link_id);
+  void report_unfit_answers(std::size_t qi);
   bool raise_crisis_once(std::size_t qi, const std::vector<std::string>& link_ids);
   void schedule_crisis_retry();
   void retry_crisis_alerts(Clock::Duration now);

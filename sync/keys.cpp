@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kiosk/file_read.h"
+#include "kiosk/kiosk_id.h"
 
 namespace outpost::sync {
 
@@ -125,17 +126,7 @@ Status read_key_file(const fs::path& file, std::span<std::uint8_t> out) {
   return s;
 }
 
-Status validate_kiosk_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return Status(Errc::invalid_argument, "kiosk id must be 1-64 characters");
-  if (id.front() == '.') return Status(Errc::invalid_argument, "kiosk id must not start with '.'");
-  for (char c : id) {
-    bool good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                c == '_' || c == '-';
-    if (!good)
-      return Status(Errc::invalid_argument, "kiosk id '" + std::string(id) + "': only letters, digits, '.', '_', '-'");
-  }
-  return Status::Ok();
-}
+Status validate_kiosk_id(std::string_view id) { return check_kiosk_id(id); }
 
 fs::path ClinicDir::kiosk_pk(std::string_view kiosk_id) const {
   return root / "kiosks" / (std::string(kiosk_id) + ".pk");

@@ -73,7 +73,7 @@ Result<Key> load_key(const std::filesystem::path& file) {
 // Errc::unauthorized with a message for staff when either fails.
 Status check_kiosk_key(const SigningSecretKey& sk, const SigningPublicKey* enrolled);
 
-// A kiosk id: 1-64 characters of [A-Za-z0-9._-], not starting with '.'.
+// A kiosk id by the one rule of kiosk/kiosk_id.h (check_kiosk_id).
 Status validate_kiosk_id(std::string_view id);
 
 // The clinic directory made by `outpost-clinic keygen`:

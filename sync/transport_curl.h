@@ -2,9 +2,10 @@
 // (docs/design.md, "Sync protocol"), and GET for receipts. PUT
 // {base_url}/{path}; create_only sends "If-None-Match: *" and maps 409/412
 // to already_exists. HTTPS only (plain http:// only with the test switch
-// OUTPOST_TEST_ALLOW_PLAIN_HTTP=1 in the environment); TLS always verifies
-// the server: against `ca_file`, or the system store, and/or a pinned public
-// key. One easy handle is kept so the connection is reused between bundles.
+// OUTPOST_TEST_ALLOW_PLAIN_HTTP=1 in the environment, and then without a
+// bearer token; such a URL has no TLS and nothing verifies the server). Over
+// https:// TLS always verifies the server: against `ca_file`, or the system
+// store, and/or a pinned public key. One easy handle is kept so the connection is reused between bundles.
 // Owned by one sync loop; not thread-safe.
 #pragma once
 

@@ -1,6 +1,6 @@
 // The kiosk's own words (buttons, instructions, errors) in each language it
-// offers. Compiled in: the UI does no I/O, and a language is added by adding
-// a column here. Questionnaire texts come from the questionnaires themselves.
+// offers. Compiled in: the UI does no I/O. A language is added in
+// strings.cpp: one more text in every row of its table, and a case in tr(). Questionnaire texts come from the questionnaires themselves.
 #pragma once
 
 #include <string>

@@ -48,7 +48,7 @@ struct ContrastPair {
 };
 std::vector<ContrastPair> text_pairs(const Palette& p);
 
-// Pixel sizes at 1080p (22" screen: 0.248 mm per pixel).
+// Pixel sizes at 1080p (22" 16:9 screen: 487 mm / 1920 = 0.254 mm per pixel).
 struct Metrics {
   float body_px = 38;
   float question_px = 50;

@@ -13,14 +13,9 @@ class App;
 
 namespace outpost::clinic {
 
-struct CommonOptions {
-  std::string config_file;  // the clinic's config
-  std::string data_dir;     // the clinic's data dir
-};
-
 // keygen, enroll (outpost_clinic_keys.cpp).
-void register_keys(CLI::App& app, CommonOptions& common, int& exit_code);
+void register_keys(CLI::App& app, int& exit_code);
 // ingest, quarantine, export, alerts, fleet (outpost_clinic_ingest.cpp).
-void register_ingest(CLI::App& app, CommonOptions& common, int& exit_code);
+void register_ingest(CLI::App& app, int& exit_code);
 
 }  // namespace outpost::clinic

@@ -335,7 +335,7 @@ constexpr const char* kCrisisRulesHelp =
 
 }  // namespace
 
-void register_ingest(CLI::App& app, CommonOptions&, int& exit_code) {
+void register_ingest(CLI::App& app, int& exit_code) {
   const std::string config_dir = shipped_config_dir().string();
   auto a = std::make_shared<IngestArgs>();
   a->questionnaires = config_dir + "/questionnaires";

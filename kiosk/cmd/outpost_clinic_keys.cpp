@@ -86,7 +86,7 @@ int run_enroll(const EnrollArgs& a) {
 
 }  // namespace
 
-void register_keys(CLI::App& app, CommonOptions&, int& exit_code) {
+void register_keys(CLI::App& app, int& exit_code) {
   auto keygen_out = std::make_shared<std::string>();
   auto* keygen = app.add_subcommand("keygen", "make the clinic's sealing and signing key pairs");
   keygen->add_option("--out", *keygen_out, "clinic key directory (CLINIC_DIR)")->required();

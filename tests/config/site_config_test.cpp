@@ -113,6 +113,9 @@ TEST_CASE("errors name the file, line and key") {
   CHECK(error_of("[kiosk]\nid = \"a\"\n[kiosks]\nid = \"b\"\n") ==
         "site.toml:3: kiosks: unknown table [kiosks]");
   CHECK(error_of("kiosk_id = \"x\"\n") == "site.toml:1: kiosk_id: unknown key");
+  // The same rule as the clinic key directory (kiosk/kiosk_id.h): no leading '.'.
+  CHECK(error_of("[kiosk]\nid = \".hidden\"\n") ==
+        "site.toml:2: kiosk.id: must be 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'");
   CHECK(error_of("[crisis]\nheadline = \"x\"\n") == "site.toml:2: crisis.headline: unknown key");
   CHECK(error_of("kiosk = 3\n") == "site.toml:1: kiosk: must be a table, got an integer");
 }

@@ -73,8 +73,6 @@ for kind in folder device fifo empty huge; do
   # --- the site config itself ---
   fails_cleanly "outpostctl --config $kind" "$f: the config file $w" "$BIN/outpostctl" --config "$f" status
   fails_cleanly "outpost-syncd --config $kind" "$f: the config file $w" "$BIN/outpost-syncd" --once --config "$f"
-  fails_cleanly "outpost-clinic --config $kind" "$f: the config file $w" \
-    "$BIN/outpost-clinic" --config "$f" alerts --db "$WORK/clinic.db"
   if [[ -x $BIN/outpost ]]; then
     fails_cleanly "outpost --config $kind" "$f: the config file $w" "$BIN/outpost" --config "$f"
   fi
@@ -112,8 +110,6 @@ if [[ $(id -u) -eq 0 ]]; then
     "${as_user[@]}" "$BIN/outpostctl" --config "$WORK/private.toml" status
   fails_cleanly "outpost-syncd --config unreadable" "$WORK/private.toml: cannot read the config file: permission denied" \
     "${as_user[@]}" "$BIN/outpost-syncd" --once --config "$WORK/private.toml"
-  fails_cleanly "outpost-clinic --config unreadable" "$WORK/private.toml: cannot read the config file: permission denied" \
-    "${as_user[@]}" "$BIN/outpost-clinic" --config "$WORK/private.toml" alerts --db "$WORK/x.db"
   fails_cleanly "assess validate unreadable" "$WORK/private.json: cannot read the questionnaire file: permission denied" \
     "${as_user[@]}" "$BIN/outpostctl" assess validate "$WORK/private.json"
   # The kiosk key (0600, root's) behind a config nobody can read.

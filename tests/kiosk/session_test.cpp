@@ -1,5 +1,6 @@
 #include "kiosk/session.h"
 
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -745,4 +746,38 @@ TEST_CASE("commands on the wrong screen do nothing") {
   CHECK(f.session.current_answer() == nullptr);
   CHECK(f.session.wipe_count() == 0);
   CHECK(f.sink.submitted.empty());
+}
+
+TEST_CASE("the session refuses what the engine refuses, naming the item: NaN, 2025-02-30") {
+  static const Questionnaire vitals = parse_or_fail(R"({
+    "resourceType": "Questionnaire", "url": "urn:test:vitals", "status": "active",
+    "item": [{"linkId": "temp", "type": "decimal", "text": "Temperature", "required": true},
+             {"linkId": "onset", "type": "date", "text": "Since when?", "required": true}]
+  })", "vitals.json");
+  FakeClock clock;
+  MemorySubmitSink sink;
+  Session session(clock, config_with({"en"}), {&vitals}, sink);
+  session.start_checkin();
+  if (session.screen() == Screen::language) REQUIRE(session.choose_language("en"));
+  REQUIRE(session.enter_patient_code(format_patient_code(valid_code())));
+  REQUIRE(session.current_page());
+  REQUIRE(session.current_page()->item->link_id == "temp");
+  CHECK_FALSE(session.answer(std::numeric_limits<double>::quiet_NaN()));
+  CHECK(session.error() == PatientError::answer_invalid);
+  CHECK(session.error_link_id() == "temp");
+  CHECK(session.current_answer() == nullptr);
+  REQUIRE(session.answer(36.6));
+  CHECK(session.error_link_id().empty());
+  REQUIRE(session.next());
+  REQUIRE(session.current_page()->item->link_id == "onset");
+  CHECK_FALSE(session.answer(Date{"2025-02-30"}));
+  CHECK(session.error() == PatientError::answer_invalid);
+  CHECK(session.error_link_id() == "onset");
+  CHECK_FALSE(session.next());
+  CHECK(session.error() == PatientError::answer_required);
+  CHECK(session.error_link_id() == "onset");
+  REQUIRE(session.answer(Date{"2025-02-28"}));
+  REQUIRE(session.next());
+  REQUIRE(session.screen() == Screen::review);
+  CHECK(session.submit());
 }

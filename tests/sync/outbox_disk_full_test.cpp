@@ -51,6 +51,7 @@ TEST_CASE("disk full: submit fails with 'storage full', the queue stays intact")
   TempDir dir;
   Tmpfs fs(dir.path() / "small");
   if (!fs.mounted) {
+    // ctest reports this case as skipped (SKIP_REGULAR_EXPRESSION, tests/CMakeLists.txt).
     MESSAGE("SKIPPED: cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN): " << std::strerror(errno));
     return;
   }
