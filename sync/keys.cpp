@@ -77,7 +77,8 @@ struct Fd {
   }
 };
 
-// Writes `text` to a temp name beside `file`, fsyncs, renames over `file`.
+// Writes `text` to a temp name beside `file`, fsyncs, renames over `file`,
+// then fsyncs the folder.
 // The temp name is fixed (`<file>.tmp`), so a run killed half-way leaves at
 // most one, which the next write truncates and reuses; on any error the temp
 // file is removed. With `exact` the mode is set as given; otherwise the
@@ -105,6 +106,12 @@ Status write_file_atomic(const fs::path& file, std::string_view text, mode_t mod
   }
   if (::fsync(f.fd) != 0) return fail(tmp, "cannot fsync");
   if (::rename(tmp.c_str(), file.c_str()) != 0) return fail(file, "cannot rename into place");
+  // fsync the folder so the rename itself survives a power cut.
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  Fd d;
+  d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d.fd < 0) return io_error(dir, "cannot open folder to fsync");
+  if (::fsync(d.fd) != 0) return io_error(dir, "cannot fsync folder");
   return Status::Ok();
 }
 }  // namespace

@@ -51,8 +51,8 @@ class ManualTrafficGate final : public BulkTrafficGate {
 
 // Cross-process gate: bulk is paused while `flag_file` exists and was
 // touched within `max_age` (so a crashed video process cannot stop sync for
-// good). The kiosk touches the file every few seconds during a call and
-// removes it after (set_video_active).
+// good). The kiosk touches the file every minute during a call and
+// removes it after (set_video_active; docs/design.md, "Video groups").
 class FlagFileTrafficGate final : public BulkTrafficGate {
  public:
   explicit FlagFileTrafficGate(std::filesystem::path flag_file,
