@@ -14,6 +14,7 @@ const char* screen_name(Screen s) {
     case Screen::patient_code: return "patient_code";
     case Screen::question: return "question";
     case Screen::review: return "review";
+    case Screen::submitting: return "submitting";
     case Screen::submitted: return "submitted";
     case Screen::crisis: return "crisis";
   }
@@ -50,7 +51,13 @@ void zero_string(std::string& s) {
 
 Session::Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,
                  SubmitSink& sink)
-    : clock_(clock), config_(std::move(config)), sink_(sink) {
+    : Session(clock, std::move(config), std::move(checkin), *std::make_unique<InlineSubmitter>(sink).release()) {
+  own_submitter_.reset(submitter_);
+}
+
+Session::Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,
+                 Submitter& submitter)
+    : clock_(clock), config_(std::move(config)), submitter_(&submitter) {
   if (config_.languages.empty()) config_.languages.push_back("en");
   for (const Questionnaire* q : checkin) {
     if (q != nullptr) checkin_.push_back(q);
@@ -61,6 +68,18 @@ Session::Session(const Clock& clock, SessionConfig config, std::vector<const Que
 }
 
 Session::~Session() { clear_patient_data(); }
+
+// Results reach the Session on its own thread, possibly after it is gone or
+// after the check-in they belong to was wiped; then they are dropped (the
+// records are durable either way, and a crisis alert's retry belongs to the
+// kiosk, not to the check-in).
+template <typename F>
+auto Session::for_this_checkin(F f) {
+  return [alive = std::weak_ptr<char>(alive_), gen = checkin_gen_, this, f = std::move(f)](auto&&... args) mutable {
+    if (alive.expired() || gen != checkin_gen_) return;
+    f(std::forward<decltype(args)>(args)...);
+  };
+}
 
 // ---- pages ----
 
@@ -163,26 +182,32 @@ std::optional<Clock::Duration> Session::next_deadline() const {
   } else if (idle_timer_running()) {
     due = idle_warning_ ? wipe_deadline() : last_input_ + config_.idle_timeout;
   }
-  if (crisis_retry_delay_.count() > 0) due = due ? std::min(*due, crisis_retry_at_) : crisis_retry_at_;
+  if (crisis_retry_delay_.count() > 0 && !crisis_retry_running_)
+    due = due ? std::min(*due, crisis_retry_at_) : crisis_retry_at_;
   return due;
 }
 
 // ---- unsaved crisis alerts ----
 
 void Session::schedule_crisis_retry() {
-  if (crisis_retry_delay_.count() > 0 || sink_.unsaved_crisis_alerts() == 0) return;
+  if (crisis_retry_delay_.count() > 0 || submitter_->unsaved_crisis_alerts() == 0) return;
   crisis_retry_delay_ = kCrisisRetryFirst;
   crisis_retry_at_ = clock_.monotonic() + crisis_retry_delay_;
 }
 
 void Session::retry_crisis_alerts(Clock::Duration now) {
-  if (crisis_retry_delay_.count() == 0 || now < crisis_retry_at_) return;
-  if (sink_.retry_crisis_alerts() == 0) {
-    crisis_retry_delay_ = Clock::Duration(0);
-    return;
-  }
-  crisis_retry_delay_ = std::min(crisis_retry_delay_ * 2, kCrisisRetryMax);
-  crisis_retry_at_ = now + crisis_retry_delay_;
+  if (crisis_retry_delay_.count() == 0 || crisis_retry_running_ || now < crisis_retry_at_) return;
+  crisis_retry_running_ = true;
+  submitter_->retry_crisis_alerts([alive = std::weak_ptr<char>(alive_), this](std::size_t left) {
+    if (alive.expired()) return;
+    crisis_retry_running_ = false;
+    if (left == 0) {
+      crisis_retry_delay_ = Clock::Duration(0);
+      return;
+    }
+    crisis_retry_delay_ = std::min(crisis_retry_delay_ * 2, kCrisisRetryMax);
+    crisis_retry_at_ = clock_.monotonic() + crisis_retry_delay_;
+  });
 }
 
 Clock::Duration Session::idle_remaining() const {
@@ -221,8 +246,10 @@ void Session::clear_patient_data() {
   zero_string(patient_code_);
   for (std::string& id : record_ids_) zero_string(id);
   record_ids_.clear();
-  for (std::string& c : crises_raised_) zero_string(c);
+  for (Answers& a : stored_answers_) a.wipe();
+  stored_answers_.clear();
   crises_raised_.clear();
+  ++checkin_gen_;
   critical_ = false;
   crisis_after_submit_ = false;
   page_questionnaire_ = 0;
@@ -322,19 +349,28 @@ bool Session::answer(AnswerValue value) {
 bool Session::raise_crisis_once(std::size_t qi, const std::vector<std::string>& link_ids) {
   std::vector<std::string> fresh;
   for (const std::string& id : link_ids) {
-    std::string key = std::to_string(qi) + "/" + id;
-    if (std::find(crises_raised_.begin(), crises_raised_.end(), key) == crises_raised_.end()) fresh.push_back(id);
+    const RaisedCrisis key{qi, id};
+    if (std::find(crises_raised_.begin(), crises_raised_.end(), key) == crises_raised_.end()) {
+      fresh.push_back(id);
+      crises_raised_.push_back(key);  // taken back if the sink refuses
+    }
   }
   if (fresh.empty()) return false;
-  Result<std::string> raised = sink_.raise_crisis(*checkin_[qi], fresh, response_meta());
-  schedule_crisis_retry();
-  if (raised.ok()) {
-    for (const std::string& id : fresh) crises_raised_.push_back(std::to_string(qi) + "/" + id);
-  } else {
+  std::vector<RaisedCrisis> keys;
+  for (const std::string& id : fresh) keys.push_back({qi, id});
+  auto refused = for_this_checkin([this, keys](Result<std::string> raised) {
+    if (raised.ok()) return;
     // Still show the resources; staff are told, and the next confirmation
     // or the submit retries the alert.
+    for (const RaisedCrisis& k : keys) std::erase(crises_raised_, k);
     error_ = PatientError::submit_failed;
-  }
+  });
+  submitter_->raise_crisis({checkin_[qi], std::move(fresh), response_meta()},
+                           [alive = std::weak_ptr<char>(alive_), this, refused](Result<std::string> raised) mutable {
+                             if (alive.expired()) return;
+                             schedule_crisis_retry();
+                             refused(std::move(raised));
+                           });
   return true;
 }
 
@@ -372,6 +408,7 @@ void Session::back() {
   input();
   switch (screen_) {
     case Screen::welcome:
+    case Screen::submitting:
     case Screen::submitted:
     case Screen::crisis: return;  // crisis needs acknowledge_crisis(); submitted is final
     case Screen::language: wipe_to_welcome(); return;
@@ -453,31 +490,60 @@ bool Session::submit() {
     }
     assessments.push_back(std::move(*a));
   }
-  const ResponseMeta meta = response_meta();
-  // record_ids_ holds the questionnaires already durable from an earlier
-  // attempt; a retry never submits one twice.
-  for (std::size_t qi = record_ids_.size(); qi < checkin_.size(); ++qi) {
-    Result<std::string> id = sink_.submit(*checkin_[qi], answers_[qi], assessments[qi], meta);
-    if (!id.ok()) {
-      error_ = PatientError::submit_failed;
-      return false;
-    }
-    record_ids_.push_back(std::move(*id));
-  }
+  // Alerts first: they are normally raised on next() already, and go out
+  // ahead of the responses.
   critical_ = false;
   for (std::size_t qi = 0; qi < checkin_.size(); ++qi) {
     if (!is_critical(assessments[qi])) continue;
     critical_ = true;
-    (void)raise_crisis_once(qi, assessments[qi].critical_items);  // normally raised on next() already
+    (void)raise_crisis_once(qi, assessments[qi].critical_items);
   }
-  if (critical_) {
+  // record_ids_ holds the questionnaires already durable from an earlier
+  // attempt; a retry never submits one twice, unless the patient changed its
+  // answers since (then the new record supersedes it: docs/design.md,
+  // "Session").
+  const ResponseMeta meta = response_meta();
+  std::vector<SubmitJob> jobs;
+  std::vector<std::size_t> which;
+  for (std::size_t qi = 0; qi < checkin_.size(); ++qi) {
+    if (qi < record_ids_.size() && stored_answers_[qi].all() == answers_[qi].all()) continue;
+    jobs.push_back({checkin_[qi], answers_[qi], std::move(assessments[qi]), meta});
+    which.push_back(qi);
+  }
+  screen_ = Screen::submitting;
+  submitter_->submit(std::move(jobs),
+                     for_this_checkin([this, which](std::vector<Result<std::string>> results) {
+                       submitted(which, std::move(results));
+                     }));
+  return screen_ != Screen::review;  // false when the sink already refused (inline)
+}
+
+void Session::submitted(std::vector<std::size_t> questionnaires, std::vector<Result<std::string>> results) {
+  if (screen_ != Screen::submitting) return;
+  for (std::size_t j = 0; j < results.size() && j < questionnaires.size(); ++j) {
+    if (!results[j].ok()) break;
+    const std::size_t qi = questionnaires[j];
+    if (qi < record_ids_.size()) {
+      zero_string(record_ids_[qi]);
+      record_ids_[qi] = std::move(*results[j]);
+      stored_answers_[qi] = answers_[qi];
+    } else {
+      record_ids_.push_back(std::move(*results[j]));
+      stored_answers_.push_back(answers_[qi]);
+    }
+  }
+  const bool all = results.size() == questionnaires.size() &&
+                   std::all_of(results.begin(), results.end(), [](const auto& r) { return r.ok(); });
+  if (!all) {
+    error_ = PatientError::submit_failed;
+    screen_ = Screen::review;
+  } else if (critical_) {
     crisis_after_submit_ = true;
     screen_ = Screen::crisis;
   } else {
     submitted_at_ = clock_.monotonic();
     screen_ = Screen::submitted;
   }
-  return true;
 }
 
 void Session::acknowledge_crisis() {

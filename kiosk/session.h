@@ -1,12 +1,15 @@
 // Session: the patient's check-in as a state machine.
 //
 //   welcome -> language -> patient_code -> question pages -> review
-//           -> submitted -> welcome
-//                     \-> crisis (critical answer) -> welcome
+//           -> submitting -> submitted -> welcome
+//                        \-> crisis (critical answer) -> welcome
 //
 // A critical answer also shows the crisis screen at once, when the patient
 // confirms it with next() (SubmitSink::raise_crisis queues the alert, once
 // per item and check-in); acknowledging it returns to the next question.
+// Writes go through a Submitter (kiosk/submitter.h) and never block: submit()
+// shows `submitting` until the sink has answered, then the thank-you (or the
+// crisis screen), or back to review with submit_failed.
 // After submit with a critical result the crisis screen is shown instead of
 // the plain thank-you. The language screen is skipped when only one language
 // is configured.
@@ -21,12 +24,14 @@
 // across wipes: it belongs to the kiosk, not to the check-in. Time comes only from the Clock, so tests
 // drive it with FakeClock. Details: docs/design.md, "Session".
 //
-// Owned and called by one thread (the UI thread). The UI reads the view
-// accessors and calls the command methods; it never edits state directly.
+// Owned and called by one thread (the UI thread), which also runs the
+// Submitter's results. The UI reads the view accessors and calls the command
+// methods; it never edits state directly.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,10 +40,11 @@
 #include "kiosk/questionnaire.h"
 #include "kiosk/result.h"
 #include "kiosk/submission.h"
+#include "kiosk/submitter.h"
 
 namespace outpost {
 
-enum class Screen { welcome, language, patient_code, question, review, submitted, crisis };
+enum class Screen { welcome, language, patient_code, question, review, submitting, submitted, crisis };
 const char* screen_name(Screen s);  // "welcome", "language", ...
 
 struct SessionConfig {
@@ -63,7 +69,11 @@ enum class PatientError {
 class Session {
  public:
   // `checkin` is the ordered list of questionnaires making up one check-in
-  // (site config); they must outlive the Session. `sink` must too.
+  // (site config); they must outlive the Session. `submitter` must too.
+  Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,
+          Submitter& submitter);
+  // Writes to `sink` in the calling thread (an InlineSubmitter): every
+  // command has its result when it returns. Tests and outpostctl.
   Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,
           SubmitSink& sink);
   ~Session();
@@ -80,8 +90,10 @@ class Session {
   bool next();                                      // next page, or review after the last
   void back();                                      // one screen back; welcome stays
   void go_to_page(std::size_t index);               // review -> review()[index]'s page
-  bool submit();                                    // review -> submitted or crisis; a
-                                                    // retry submits only what failed
+  bool submit();                                    // review -> submitting -> submitted or
+                                                    // crisis; a retry submits only what
+                                                    // failed or was changed since. False
+                                                    // when refused, or already failed
   void acknowledge_crisis();                        // crisis -> next page, or welcome after submit
   void finish();                                    // submitted -> welcome (wipes)
   void touch();                                     // any other input
@@ -131,7 +143,8 @@ class Session {
   bool idle_warning() const { return idle_warning_; }
   Clock::Duration idle_remaining() const;  // until the idle wipe; zero when none is pending
 
-  // Filled on submit; cleared at the next welcome.
+  // Filled on submit: [i] is the record of the check-in's questionnaire i,
+  // for those stored so far; cleared at the next welcome.
   const std::vector<std::string>& record_ids() const { return record_ids_; }
   bool critical() const { return critical_; }
   // Number of wipes so far (idle, finish, back to welcome); for tests and
@@ -140,7 +153,7 @@ class Session {
   // True when no patient data is held (after a wipe, at welcome).
   bool holds_no_patient_data() const;
   // Crisis alerts not yet durable in the outbox: staff must be told.
-  std::size_t unsaved_crisis_alerts() const { return sink_.unsaved_crisis_alerts(); }
+  std::size_t unsaved_crisis_alerts() const { return submitter_->unsaved_crisis_alerts(); }
 
   static constexpr Clock::Duration kCrisisRetryFirst = std::chrono::seconds(2);
   static constexpr Clock::Duration kCrisisRetryMax = std::chrono::seconds(60);
@@ -150,7 +163,12 @@ class Session {
   const Clock& clock_;
   SessionConfig config_;
   std::vector<const Questionnaire*> checkin_;
-  SubmitSink& sink_;
+  std::unique_ptr<Submitter> own_submitter_;  // with the SubmitSink constructor
+  Submitter* submitter_;
+  // Results of the Submitter run only while this lives, and only for the
+  // check-in they belong to (checkin_gen_ grows at every wipe).
+  std::shared_ptr<char> alive_ = std::make_shared<char>(0);
+  std::uint64_t checkin_gen_ = 0;
   Screen screen_ = Screen::welcome;
   std::string language_;
   PatientError error_ = PatientError::none;
@@ -158,6 +176,7 @@ class Session {
   bool idle_warning_ = false;
   bool critical_ = false;
   std::vector<std::string> record_ids_;  // [i] is checkin_[i]'s record
+  std::vector<Answers> stored_answers_;  // [i]: the answers record_ids_[i] holds
   std::uint64_t wipes_ = 0;
 
   // One entry per questionnaire of the check-in.
@@ -171,13 +190,19 @@ class Session {
   Screen crisis_return_ = Screen::question;
   bool crisis_after_submit_ = false;
   bool crisis_wiped_ = false;  // idle wipe happened on the crisis screen
-  // "<questionnaire index>/<linkId>" of items raise_crisis was called for.
-  std::vector<std::string> crises_raised_;
+  // Items raise_crisis was called for (and did not fail).
+  struct RaisedCrisis {
+    std::size_t questionnaire;
+    std::string link_id;
+    bool operator==(const RaisedCrisis&) const = default;
+  };
+  std::vector<RaisedCrisis> crises_raised_;
   Clock::Duration last_input_{0};
   Clock::Duration submitted_at_{0};
   // Retry of unsaved crisis alerts; delay 0: none scheduled.
   Clock::Duration crisis_retry_at_{0};
   Clock::Duration crisis_retry_delay_{0};
+  bool crisis_retry_running_ = false;
 
   std::vector<Page> all_pages() const;
   std::optional<std::size_t> current_index(const std::vector<Page>& pages) const;
@@ -194,6 +219,11 @@ class Session {
   bool raise_crisis_once(std::size_t qi, const std::vector<std::string>& link_ids);
   void schedule_crisis_retry();
   void retry_crisis_alerts(Clock::Duration now);
+  void submitted(std::vector<std::size_t> questionnaires, std::vector<Result<std::string>> results);
+  // `f` wrapped to run only while this Session lives and holds the same
+  // check-in as now.
+  template <typename F>
+  auto for_this_checkin(F f);
 };
 
 }  // namespace outpost

@@ -31,6 +31,9 @@ View build_view(const ScreenContext& ctx) {
     case Screen::review:
       v = review_screen(ctx);
       break;
+    case Screen::submitting:
+      v = submitting_screen(ctx);
+      break;
     case Screen::submitted:
       v = submitted_screen(ctx);
       break;
@@ -38,9 +41,9 @@ View build_view(const ScreenContext& ctx) {
       v = crisis_screen(ctx);
       break;
   }
-  v.screen = screen_name(ctx.session.screen());
+  v.screen = ctx.session.screen();
   v.language = ctx.lang;
-  if (v.page_key.empty()) v.page_key = v.screen;
+  if (v.page_key.empty()) v.page_key = screen_name(v.screen);
   if (ctx.session.idle_warning()) add_idle_warning(ctx, v);
   return v;
 }

@@ -62,7 +62,7 @@ class Painter {
         m_(metrics()),
         w_(width),
         h_(height) {
-    crisis_ = view.screen == "crisis";
+    crisis_ = view.screen == Screen::crisis;
     cw_ = std::min(1600.f, width - 2 * m_.margin);
     x0_ = (width - cw_) / 2;
     dl_ = ImGui::GetWindowDrawList();
@@ -406,7 +406,7 @@ RenderResult render(const View& view, std::size_t focus, bool scroll_to_focus, c
 }
 
 Rgb background_colour(const View& view) {
-  return view.screen == "crisis" ? palette().crisis_background : palette().background;
+  return view.screen == Screen::crisis ? palette().crisis_background : palette().background;
 }
 
 }  // namespace outpost::ui

@@ -24,6 +24,7 @@ View language_screen(const ScreenContext& ctx);
 View patient_code_screen(const ScreenContext& ctx);
 View question_screen(const ScreenContext& ctx);
 View review_screen(const ScreenContext& ctx);
+View submitting_screen(const ScreenContext& ctx);
 View submitted_screen(const ScreenContext& ctx);
 View crisis_screen(const ScreenContext& ctx);
 // The idle warning, drawn over whatever screen is showing.

@@ -34,6 +34,8 @@ constexpr std::array kRows{
     Row{Msg::review_skipped, "(no answer)", "(sin respuesta)"},
     Row{Msg::review_change, "Change", "Cambiar"},
     Row{Msg::submit, "Send", "Enviar"},
+    Row{Msg::saving_heading, "Saving your answers", "Guardando sus respuestas"},
+    Row{Msg::saving_body, "This takes a moment.", "Esto tarda un momento."},
     Row{Msg::thanks_heading, "Thank you", "Gracias"},
     Row{Msg::thanks_body, "Your answers were saved for your care team.",
         "Sus respuestas se guardaron para su equipo de atención."},

@@ -31,6 +31,8 @@ enum class Msg {
   review_skipped,
   review_change,
   submit,
+  saving_heading,
+  saving_body,
   thanks_heading,
   thanks_body,
   finish,

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "kiosk/session.h"
+
 namespace outpost::ui {
 
 // What activating a control asks of the session (or of the UI itself).
@@ -70,7 +72,7 @@ struct Element {
 };
 
 struct View {
-  std::string screen;    // screen_name(): "welcome", "question", ...
+  Screen screen = Screen::welcome;
   std::string language;  // language the texts are in
   std::vector<Element> elements;
   std::size_t default_focus = 0;  // element index focused when the view appears

@@ -33,7 +33,7 @@ void add_elements(const std::vector<Element>& els, std::size_t focus, bool activ
 }  // namespace
 
 nlohmann::json view_json(const View& view, std::size_t focus) {
-  nlohmann::json j{{"screen", view.screen}, {"language", view.language}};
+  nlohmann::json j{{"screen", screen_name(view.screen)}, {"language", view.language}};
   nlohmann::json texts = nlohmann::json::array(), controls = nlohmann::json::array(), focused = nullptr;
   const bool modal = !view.overlay.empty();
   add_elements(view.elements, focus, !modal, texts, controls, focused);

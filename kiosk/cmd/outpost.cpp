@@ -35,8 +35,10 @@
 #include "kiosk/clock.h"
 #include "kiosk/file_read.h"
 #include "kiosk/process_hardening.h"
+#include "kiosk/run_queue.h"
 #include "kiosk/session.h"
 #include "kiosk/submission.h"
+#include "kiosk/submitter.h"
 #include "sync/kiosk_outbox.h"
 #include "ui/fonts.h"
 #include "ui/kiosk_ui.h"
@@ -343,8 +345,18 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
   auto fonts = ui::load_fonts(*regular, *bold, o.font_dir);
   if (!fonts.ok()) return fail(fonts.status().message());
 
+  // Work from other threads (the outbox writer's results) reaches this
+  // thread only through `queue`; a post wakes SDL_WaitEvent.
+  const Uint32 queue_event = SDL_RegisterEvents(1);
+  RunQueue queue([queue_event] {
+    SDL_Event e{};
+    e.type = queue_event;
+    SDL_PushEvent(&e);
+  });
+  // The outbox is written on its own thread: no frame waits on SQLite.
+  ThreadSubmitter writer(*sink, queue);
   SystemClock clock;
-  Session session(clock, config->session, checkin, *sink);
+  Session session(clock, config->session, checkin, writer);
   ui::KioskUi kiosk(session, clock, config->crisis, *fonts);
 
   // Frames to draw after a key or a timer: one shows the new state; a
@@ -400,6 +412,7 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
       got = SDL_PollEvent(&e) != 0;
     }
     if (quit) break;
+    if (queue.drain() > 0) frames_due = std::max(frames_due, settle_frames);
     if (frames_due <= 0 && !kiosk.dirty()) continue;
     if (frames_due > 0) --frames_due;
 
@@ -428,7 +441,7 @@ int run(const Options& o, std::chrono::steady_clock::time_point started) {
       previous_view = k;
       if (settled && k != last_shot) {
         const auto s0 = std::chrono::steady_clock::now();
-        save_screenshot(renderer.get(), o.screenshot_dir, ++shot_no, kiosk.view().screen);
+        save_screenshot(renderer.get(), o.screenshot_dir, ++shot_no, screen_name(kiosk.view().screen));
         shot_time = std::chrono::steady_clock::now() - s0;
         last_shot = std::move(k);
       }

@@ -7,6 +7,8 @@
 #include <doctest/doctest.h>
 
 #include "kiosk/patient_code.h"
+#include "kiosk/submitter.h"
+#include "tests/kiosk/blocking_sink.h"
 
 using namespace outpost;
 using namespace std::chrono_literals;
@@ -780,4 +782,124 @@ TEST_CASE("the session refuses what the engine refuses, naming the item: NaN, 20
   REQUIRE(session.next());
   REQUIRE(session.screen() == Screen::review);
   CHECK(session.submit());
+}
+
+TEST_CASE("an answer changed after a partly failed submit is sent again; an unchanged one is not") {
+  FlakyFixture f;
+  f.sink.fail_submit_call = 2;
+  Session& s = f.s;
+  answer_mood(s, "a0", "b0");
+  REQUIRE(s.next());
+  CHECK_FALSE(s.submit());
+  REQUIRE(s.record_ids() == std::vector<std::string>{"mem-1"});  // mood stored, note not
+
+  // The patient goes back and changes the stored questionnaire's answer.
+  s.go_to_page(0);
+  REQUIRE(s.current_page()->item->link_id == "q1");
+  REQUIRE(s.answer(opt("a1")));
+  while (s.screen() == Screen::question) REQUIRE(s.next());
+  REQUIRE(s.submit());
+  CHECK(s.screen() == Screen::submitted);
+  CHECK(s.record_ids() == std::vector<std::string>{"mem-2", "mem-3"});
+  REQUIRE(f.sink.inner.submitted.size() == 3);
+  CHECK(f.sink.inner.submitted[1].questionnaire_url == "urn:test:mood");
+  CHECK(f.sink.inner.submitted[1].assessment.score == 1);  // the changed answer
+  CHECK(f.sink.inner.submitted[2].questionnaire_url == "urn:test:note");
+}
+
+// The kiosk's own wiring: the sink runs on a writer thread, results come
+// back through the RunQueue.
+struct ThreadedFixture {
+  test::BlockingSink sink;
+  RunQueue queue;
+  ThreadSubmitter writer{sink, queue};
+  FakeClock clock;
+  Session s{clock, config_with({"en"}), {&mood(), &note()}, writer};
+  ThreadedFixture() {
+    s.start_checkin();
+    REQUIRE(s.continue_anonymous());
+  }
+  ~ThreadedFixture() { sink.open(); }
+  // Opens the gate and runs results until the writer has nothing left.
+  void finish_writes() {
+    sink.open();
+    while (writer.pending() > 0 || !queue.empty()) {
+      queue.drain();
+      std::this_thread::yield();
+    }
+    queue.drain();
+  }
+};
+
+TEST_CASE("submit returns at once while the outbox is stuck, shows `submitting`, then the thank-you") {
+  ThreadedFixture f;
+  Session& s = f.s;
+  answer_mood(s, "a1", "b0");
+  REQUIRE(s.next());
+  REQUIRE(s.screen() == Screen::review);
+  REQUIRE(s.submit());
+  CHECK(s.screen() == Screen::submitting);
+  REQUIRE(f.sink.wait_for_caller());  // the writer is inside the sink, stuck
+  CHECK(s.record_ids().empty());
+  s.back();
+  s.tick();
+  CHECK(s.screen() == Screen::submitting);  // nothing to press; the idle timer runs
+  f.finish_writes();
+  CHECK(s.screen() == Screen::submitted);
+  CHECK(s.record_ids() == std::vector<std::string>{"mem-1", "mem-2"});
+  CHECK_FALSE(f.sink.timed_out());
+  for (std::thread::id t : f.sink.threads()) CHECK(t != std::this_thread::get_id());
+}
+
+TEST_CASE("a critical check-in: the alert is written before the responses, the crisis screen at once") {
+  ThreadedFixture f;
+  Session& s = f.s;
+  answer_mood(s, "a1", "b2");
+  CHECK(s.screen() == Screen::crisis);  // shown before the alert is even written
+  REQUIRE(f.sink.wait_for_caller());
+  s.acknowledge_crisis();
+  REQUIRE(s.next());
+  REQUIRE(s.submit());
+  CHECK(s.screen() == Screen::submitting);
+  f.finish_writes();
+  CHECK(s.screen() == Screen::crisis);
+  CHECK(f.sink.inner.crises.size() == 1);  // raised once: on next(), not again at submit
+  CHECK(f.sink.inner.submitted.size() == 2);
+}
+
+TEST_CASE("an idle wipe while the outbox is stuck: the late result changes nothing on screen") {
+  ThreadedFixture f;
+  Session& s = f.s;
+  answer_mood(s, "a1", "b0");
+  REQUIRE(s.next());
+  REQUIRE(s.submit());
+  REQUIRE(f.sink.wait_for_caller());
+  f.clock.advance(s.config().idle_timeout + s.config().idle_warning);
+  s.tick();
+  REQUIRE(s.screen() == Screen::welcome);
+  CHECK(s.holds_no_patient_data());
+  f.finish_writes();
+  CHECK(s.screen() == Screen::welcome);
+  CHECK(s.holds_no_patient_data());
+  CHECK(f.sink.inner.submitted.size() == 2);  // the records are durable all the same
+}
+
+TEST_CASE("a Session destroyed with writes in flight: their results are never run") {
+  test::BlockingSink sink;
+  RunQueue queue;
+  ThreadSubmitter writer{sink, queue};
+  FakeClock clock;
+  {
+    Session s{clock, config_with({"en"}), {&mood(), &note()}, writer};
+    s.start_checkin();
+    REQUIRE(s.continue_anonymous());
+    answer_mood(s, "a1", "b0");
+    REQUIRE(s.next());
+    REQUIRE(s.submit());
+    REQUIRE(sink.wait_for_caller());
+  }
+  sink.open();
+  while (writer.pending() > 0) std::this_thread::yield();
+  CHECK(queue.drain() == 1);  // runs the posted result; it must not touch the Session
+  CHECK(sink.inner.submitted.size() == 2);
 }

@@ -2,6 +2,7 @@
 // keys in, views out, no window and no sleeping.
 #include "ui/kiosk_ui.h"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -9,6 +10,8 @@
 #include <imgui.h>
 
 #include "kiosk/patient_code.h"
+#include "kiosk/submitter.h"
+#include "tests/kiosk/blocking_sink.h"
 #include "ui/view_json.h"
 
 using namespace outpost;
@@ -34,8 +37,16 @@ Questionnaire load_phq9() {
 const char* kFontDir = "/usr/share/fonts/truetype/noto/";
 
 struct Harness {
+  // threaded: the kiosk's wiring, a writer thread over a sink that blocks
+  // until slow_sink.open(); else the sink is called inline.
+  explicit Harness(bool threaded = false) : threaded(threaded) {}
+  bool threaded;
   FakeClock clock;
   MemorySubmitSink sink;
+  test::BlockingSink slow_sink;
+  RunQueue queue;
+  ThreadSubmitter slow_writer{slow_sink, queue};
+  InlineSubmitter writer{sink};
   Questionnaire phq9 = load_phq9();
   SessionConfig config = [] {
     SessionConfig c;
@@ -48,7 +59,7 @@ struct Harness {
   CrisisResources crisis{{"Help is here", {{"es", "Aquí hay ayuda"}}},
                          {"Tell the staff.", {{"es", "Avise al personal."}}},
                          {{{"Crisis line", {{"es", "Línea de crisis"}}}, "988"}}};
-  Session session{clock, config, {&phq9}, sink};
+  Session session{clock, config, {&phq9}, threaded ? static_cast<Submitter&>(slow_writer) : writer};
   std::vector<unsigned char> regular = read_bytes(std::string(kFontDir) + "NotoSans-Regular.ttf");
   std::vector<unsigned char> bold = read_bytes(std::string(kFontDir) + "NotoSans-Bold.ttf");
   ImGuiContext* ctx = ImGui::CreateContext();
@@ -63,7 +74,10 @@ struct Harness {
   }();
   KioskUi ui{session, clock, crisis, fonts};
 
-  ~Harness() { ImGui::DestroyContext(ctx); }
+  ~Harness() {
+    slow_sink.open();
+    ImGui::DestroyContext(ctx);
+  }
 
   const View& frame() {
     ImGuiIO& io = ImGui::GetIO();
@@ -114,12 +128,12 @@ TEST_CASE("the Noto fonts hold every Spanish glyph") {
 TEST_CASE("keys walk from welcome to a Spanish question; digits choose, Enter confirms") {
   Harness h;
   const View& welcome = h.frame();
-  CHECK(welcome.screen == "welcome");
+  CHECK(welcome.screen == Screen::welcome);
   CHECK(h.labels(Role::choice) == std::vector<std::string>{"Check in", "Videos", "Join a group"});
   CHECK_FALSE(welcome.elements[welcome.elements.size() - 1].enabled);  // Join a group, not yet
   h.to_first_question(std::string(make_patient_code("20261123").value()));
   const View& q = h.ui.view();
-  REQUIRE(q.screen == "question");
+  REQUIRE(q.screen == Screen::question);
   CHECK(q.language == "es");
   CHECK(has_text(q, "Poco interés o placer en hacer cosas"));
   CHECK(h.labels(Role::answer) == std::vector<std::string>{"Ningún día", "Varios días",
@@ -152,7 +166,7 @@ TEST_CASE("the typed code is masked in the hook and wiped when the screen is lef
   CHECK(view_json(h.ui.view(), h.ui.focus())["texts"][2].get<std::string>().rfind(
             "\u2022 \u2022 \u2022 \u2013", 0) == 0);
   h.key(Key::back);  // Escape leaves the screen
-  CHECK(h.ui.view().screen == "language");
+  CHECK(h.ui.view().screen == Screen::language);
   h.key(Key::digit, 2);
   CHECK(view_json(h.ui.view(), h.ui.focus())["texts"][2].get<std::string>().find("\u2022") ==
         std::string::npos);
@@ -172,7 +186,7 @@ TEST_CASE("idle with the fake clock: warning and countdown, any key keeps the pa
   CHECK(h.ui.next_frame_in()->count() <= 1000);  // redraw as the seconds tick
   h.key(Key::digit, 4);                          // any key only dismisses the warning
   CHECK(h.ui.view().overlay.empty());
-  CHECK(h.ui.view().screen == "question");
+  CHECK(h.ui.view().screen == Screen::question);
   CHECK(h.labels(Role::answer).size() == 4);
   std::string kept;
   for (const Element& e : h.ui.view().elements)
@@ -183,7 +197,7 @@ TEST_CASE("idle with the fake clock: warning and countdown, any key keeps the pa
   CHECK(h.ui.view().countdown_s == 1);
   h.clock.advance(std::chrono::milliseconds(1000));
   const View& wiped = h.frame();
-  CHECK(wiped.screen == "welcome");
+  CHECK(wiped.screen == Screen::welcome);
   CHECK(wiped.overlay.empty());
   CHECK(wiped.language == "en");
   CHECK(h.session.holds_no_patient_data());
@@ -199,26 +213,26 @@ TEST_CASE("the crisis screen needs a 2-second hold; Escape and a tap do nothing"
   }
   h.key(Key::digit, 2);  // item 9: "Varios días", critical
   h.key(Key::confirm);
-  REQUIRE(h.ui.view().screen == "crisis");
+  REQUIRE(h.ui.view().screen == Screen::crisis);
   CHECK(has_text(h.ui.view(), "Aquí hay ayuda"));
   CHECK(h.sink.crises.size() == 1);
   h.key(Key::back);
   h.key(Key::erase);
   h.key(Key::confirm);  // down and up at once: a tap
-  CHECK(h.ui.view().screen == "crisis");
+  CHECK(h.ui.view().screen == Screen::crisis);
   h.ui.key_down(Key::confirm);
   h.clock.advance(std::chrono::milliseconds(1000));
   CHECK(h.frame().hold_progress == doctest::Approx(0.5f));
   h.ui.key_up(Key::confirm);  // let go early
   CHECK(h.frame().hold_progress == 0.f);
-  CHECK(h.ui.view().screen == "crisis");
+  CHECK(h.ui.view().screen == Screen::crisis);
   h.ui.key_down(Key::confirm);
   h.frame();
   h.clock.advance(std::chrono::milliseconds(2000));
   h.frame();
   h.ui.key_up(Key::confirm);
   h.frame();
-  CHECK(h.ui.view().screen == "question");
+  CHECK(h.ui.view().screen == Screen::question);
   CHECK(has_text(h.ui.view(), h.phq9.items()[0].items[9].text.in("es")));
 }
 
@@ -251,4 +265,36 @@ TEST_CASE("the test hook example in docs/design.md is what view_json writes") {
       CHECK(hook[key] == value);
     }
   }
+}
+
+TEST_CASE("no frame waits on a stuck outbox: `submitting` is drawn until the writer answers") {
+  Harness h(true);
+  h.to_first_question(std::string(make_patient_code("20261123").value()));
+  while (h.session.screen() == Screen::question) {
+    h.key(Key::digit, 1);
+    h.key(Key::confirm);
+  }
+  REQUIRE(h.session.screen() == Screen::review);
+  REQUIRE(h.ui.view().elements[h.ui.focus()].command->kind == Command::submit);
+  h.key(Key::confirm);
+  REQUIRE(h.slow_sink.wait_for_caller());  // the writer thread is inside the sink, which waits for us
+  // If a frame waited on the sink, it would wait for the gate this thread
+  // opens only below: the sink gives up after 30 s and timed_out() fails.
+  double longest_ms = 0;
+  for (int i = 0; i < 30; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const View& v = h.frame();
+    longest_ms = std::max(longest_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    REQUIRE(v.screen == Screen::submitting);
+    h.key(Key::back);  // input while saving does nothing
+  }
+  MESSAGE("longest frame while the outbox was stuck: ", longest_ms, " ms");
+  CHECK(has_text(h.ui.view(), "Guardando sus respuestas"));
+  CHECK_FALSE(h.slow_sink.timed_out());
+  h.slow_sink.open();
+  while (h.slow_writer.pending() > 0) std::this_thread::yield();
+  CHECK(h.queue.drain() == 1);
+  CHECK(h.frame().screen == Screen::submitted);
+  CHECK(h.slow_sink.inner.submitted.size() == 1);
+  CHECK_FALSE(h.slow_sink.timed_out());
 }
