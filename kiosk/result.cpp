@@ -16,6 +16,7 @@ const char* errc_name(Errc code) {
     case Errc::unauthorized: return "unauthorized";
     case Errc::network: return "network";
     case Errc::busy: return "busy";
+    case Errc::already_exists: return "already_exists";
     case Errc::internal: return "internal";
   }
   return "unknown";

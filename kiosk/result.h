@@ -26,6 +26,7 @@ enum class Errc {
   unauthorized,           // a key or signature is not trusted
   network,                // the remote side could not be reached
   busy,                   // try again later
+  already_exists,         // a create-only write found the file there
   internal,               // a bug in Outpost; report it
 };
 

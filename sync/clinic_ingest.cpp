@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "kiosk/env.h"
 #include "kiosk/file_read.h"
 #include "kiosk/patient_code.h"
 #include "sync/bundle.h"
@@ -50,46 +51,13 @@ std::string hash_hex(std::span<const std::uint8_t> bytes) {
   return hex;
 }
 
-// Bundles (at most 16 MiB, or one bigger record), heartbeats, questionnaires.
-// Temp file, fsync, rename, fsync the folder: a reader sees the old file
-// or the new one.
+// Bundles (at most 16 MiB, or one bigger record), heartbeats, questionnaires,
+// receipts: a reader sees the old file or the new one, and the drop box's
+// ETag changes with every receipt (WriteOptions::newer_mtime).
 Status write_file_atomic(const fs::path& file, std::span<const std::uint8_t> bytes, mode_t mode) {
-  const fs::path temp = file.parent_path() / (".tmp-" + file.filename().string() + "-" + std::to_string(::getpid()));
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Status(Errc::io_error, temp.string() + ": cannot create: " + std::strerror(errno));
-  bool ok = ::fchmod(fd, mode) == 0;
-  for (std::size_t off = 0; ok && off < bytes.size();) {
-    const ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) off += static_cast<std::size_t>(n);
-  }
-  const int err = errno;
-  // nginx's ETag is (mtime in seconds, size): a file replaced within the
-  // same second by one of the same size would keep its ETag and a kiosk
-  // would be told "not modified". Move the mtime past the old file's.
-  struct stat old{};
-  if (ok && ::stat(file.c_str(), &old) == 0) {
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    if (now.tv_sec <= old.st_mtim.tv_sec) {
-      const timespec times[2] = {{0, UTIME_OMIT}, {old.st_mtim.tv_sec + 1, 0}};
-      ::futimens(fd, times);
-    }
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), file.c_str()) != 0) {
-    const int e = ok ? errno : err;
-    ::unlink(temp.c_str());
-    return Status(e == ENOSPC ? Errc::storage_full : Errc::io_error, file.string() + ": cannot write: " + std::strerror(e));
-  }
-  const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
+  return Env::system().write_atomic(
+      file, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+      {mode, /*exact_mode=*/true, /*replace=*/true, /*newer_mtime=*/true});
 }
 
 Result<std::string> read_file(const fs::path& file) {

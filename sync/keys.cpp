@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "kiosk/env.h"
 #include "kiosk/file_read.h"
 #include "kiosk/kiosk_id.h"
 
@@ -64,61 +65,12 @@ Status from_base64(std::string_view text, std::span<std::uint8_t> out, std::stri
   return Status::Ok();
 }
 
-namespace {
-Status io_error(const fs::path& file, std::string_view what) {
-  return Status(errno == ENOSPC ? Errc::storage_full : Errc::io_error,
-                file.string() + ": " + std::string(what) + ": " + std::strerror(errno));
-}
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-// Writes `text` to a temp name beside `file`, fsyncs, renames over `file`,
-// then fsyncs the folder.
-// The temp name is fixed (`<file>.tmp`), so a run killed half-way leaves at
-// most one, which the next write truncates and reuses; on any error the temp
-// file is removed. With `exact` the mode is set as given; otherwise the
-// umask applies (outpost-clinic's 077 makes public key files 0600 too).
-Status write_file_atomic(const fs::path& file, std::string_view text, mode_t mode, bool exact) {
-  fs::path tmp = file;
-  tmp += ".tmp";
-  Fd f;
-  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (f.fd < 0) return io_error(tmp, "cannot create");
-  auto fail = [&](const fs::path& where, std::string_view what) {
-    Status s = io_error(where, what);
-    ::unlink(tmp.c_str());
-    return s;
-  };
-  if (exact && ::fchmod(f.fd, mode) != 0) return fail(tmp, "cannot set mode");
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(f.fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(tmp, "cannot write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(f.fd) != 0) return fail(tmp, "cannot fsync");
-  if (::rename(tmp.c_str(), file.c_str()) != 0) return fail(file, "cannot rename into place");
-  // fsync the folder so the rename itself survives a power cut.
-  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
-  Fd d;
-  d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d.fd < 0) return io_error(dir, "cannot open folder to fsync");
-  if (::fsync(d.fd) != 0) return io_error(dir, "cannot fsync folder");
-  return Status::Ok();
-}
-}  // namespace
 
 Status write_key_file(const fs::path& file, std::span<const std::uint8_t> key, bool secret) {
   std::string text = to_base64(key) + "\n";
-  Status s = write_file_atomic(file, text, secret ? 0600 : 0644, /*exact=*/secret);
+  // Secret keys are 0600 whatever the umask; public ones follow it
+  // (outpost-clinic's 077 makes them 0600 too).
+  Status s = Env::system().write_atomic(file, text, {static_cast<mode_t>(secret ? 0600 : 0644), /*exact_mode=*/secret});
   sodium_memzero(text.data(), text.size());
   return s;
 }

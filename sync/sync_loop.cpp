@@ -1,38 +1,18 @@
 #include "sync/sync_loop.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <ctime>
-
 namespace outpost::sync {
 
 bool FlagFileTrafficGate::bulk_paused() const {
-  struct stat st{};
-  if (::stat(flag_.c_str(), &st) != 0) return false;
-  const std::time_t now = std::time(nullptr);
-  return now - st.st_mtime <= static_cast<std::time_t>(max_age_.count());
+  auto info = env_.stat(flag_);
+  if (!info.ok() || !info->has_value()) return false;
+  const std::int64_t age_ms = env_.now_ms() - (*info)->mtime_ms;
+  const std::int64_t max_ms = static_cast<std::int64_t>(max_age_.count()) * 1000;
+  return age_ms <= max_ms && age_ms >= -max_ms;
 }
 
-Status set_video_active(const std::filesystem::path& data_dir, bool active) {
+Status set_video_active(const std::filesystem::path& data_dir, bool active, Env& env) {
   const auto flag = video_flag_path(data_dir);
-  if (!active) {
-    if (::unlink(flag.c_str()) != 0 && errno != ENOENT) {
-      return Status(Errc::io_error, flag.string() + ": cannot remove: " + std::strerror(errno));
-    }
-    return Status::Ok();
-  }
-  const int fd = ::open(flag.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status(Errc::io_error, flag.string() + ": cannot create: " + std::strerror(errno));
-  ::close(fd);
-  // Touch, so the gate sees a live call.
-  if (::utimensat(AT_FDCWD, flag.c_str(), nullptr, 0) != 0) {
-    return Status(Errc::io_error, flag.string() + ": cannot touch: " + std::strerror(errno));
-  }
-  return Status::Ok();
+  return active ? env.touch(flag) : env.remove(flag);
 }
 
 std::string inbox_path(const std::string& kiosk_id, const std::string& bundle_name) {

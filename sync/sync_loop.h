@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kiosk/clock.h"
+#include "kiosk/env.h"
 #include "kiosk/time_window.h"
 #include "sync/backoff.h"
 #include "sync/keys.h"
@@ -50,25 +51,29 @@ class ManualTrafficGate final : public BulkTrafficGate {
 };
 
 // Cross-process gate: bulk is paused while `flag_file` exists and was
-// touched within `max_age` (so a crashed video process cannot stop sync for
-// good). The kiosk touches the file every minute during a call and
-// removes it after (set_video_active; docs/design.md, "Video groups").
+// touched within `max_age` of now (so a crashed video process cannot stop
+// sync for good). A touch more than `max_age` in the future (the clock was
+// set back since) does not count either. The kiosk touches the file every
+// minute during a call and removes it after (set_video_active;
+// docs/design.md, "Video groups"). Time and file both come from `env`.
 class FlagFileTrafficGate final : public BulkTrafficGate {
  public:
   explicit FlagFileTrafficGate(std::filesystem::path flag_file,
-                               std::chrono::seconds max_age = std::chrono::seconds(120))
-      : flag_(std::move(flag_file)), max_age_(max_age) {}
+                               std::chrono::seconds max_age = std::chrono::seconds(120),
+                               Env& env = Env::system())
+      : flag_(std::move(flag_file)), max_age_(max_age), env_(env) {}
   bool bulk_paused() const override;
 
  private:
   std::filesystem::path flag_;
   std::chrono::seconds max_age_;
+  Env& env_;
 };
 // The flag file in a data dir, and the writer side for the video group.
 inline std::filesystem::path video_flag_path(const std::filesystem::path& data_dir) {
   return data_dir / "video-active";
 }
-Status set_video_active(const std::filesystem::path& data_dir, bool active);
+Status set_video_active(const std::filesystem::path& data_dir, bool active, Env& env = Env::system());
 
 using outpost::TimeWindow;
 using outpost::in_windows;

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <vector>
 
+#include "kiosk/env.h"
+
 namespace outpost::sync {
 
 namespace {
@@ -25,11 +27,6 @@ struct Fd {
   }
 };
 
-std::string errno_text(int err) {
-  if (err == ENOSPC || err == EDQUOT) return "no space left on the destination";
-  return std::strerror(err);
-}
-
 // Reads a whole file into `out`; false when it cannot be read.
 bool read_all(const std::filesystem::path& file, std::vector<std::uint8_t>& out) {
   Fd f(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
@@ -42,27 +39,6 @@ bool read_all(const std::filesystem::path& file, std::vector<std::uint8_t>& out)
     if (n == 0) return true;
     out.insert(out.end(), buf, buf + n);
   }
-}
-
-bool write_all(int fd, std::span<const std::uint8_t> body) {
-  std::size_t done = 0;
-  while (done < body.size()) {
-    ssize_t n = ::write(fd, body.data() + done, body.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool fsync_dir(const std::filesystem::path& dir) {
-  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  return d.fd >= 0 && ::fsync(d.fd) == 0;
-}
-
-// The temp file name put() uses for `name`, written by process `pid`.
-std::string temp_name(const std::string& name, pid_t pid) {
-  return ".tmp-" + name + "-" + std::to_string(pid);
 }
 
 // The pid in a name put() makes, ".tmp-<name>-<pid>" (<name> a safe path
@@ -172,42 +148,13 @@ PutStatus FileTransport::put(std::string_view path, std::span<const std::uint8_t
   };
   if (mode == PutMode::create_only && std::filesystem::exists(target, ec)) return compare_existing();
 
-  const std::filesystem::path temp = dir / temp_name(target.filename().string(), ::getpid());
-  {
-    Fd f(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (f.fd < 0) {
-      const int err = errno;
-      return {PutErrc::local_error, 0, "write " + where + ": " + errno_text(err)};
-    }
-    if (!write_all(f.fd, body) || ::fsync(f.fd) != 0) {
-      const int err = errno;
-      ::unlink(temp.c_str());
-      return {PutErrc::local_error, 0, "write " + where + ": " + errno_text(err)};
-    }
-  }
-  int rc = 0;
-  if (mode == PutMode::create_only) {
-    rc = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
-    if (rc != 0 && errno == EEXIST) {
-      ::unlink(temp.c_str());
-      return compare_existing();
-    }
-    if (rc != 0 && errno == EINVAL) {
-      // The file system cannot refuse to replace; the check above stands.
-      rc = ::rename(temp.c_str(), target.c_str());
-    }
-  } else {
-    rc = ::rename(temp.c_str(), target.c_str());
-  }
-  if (rc != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return {PutErrc::local_error, 0, "write " + where + ": " + errno_text(err)};
-  }
-  if (!fsync_dir(dir)) {
-    const int err = errno;
-    return {PutErrc::local_error, 0, "write " + where + ": folder not synced: " + errno_text(err)};
-  }
+  Status written = Env::system().write_atomic(
+      target, std::string_view(reinterpret_cast<const char*>(body.data()), body.size()),
+      {0600, /*exact_mode=*/true, /*replace=*/mode != PutMode::create_only});
+  if (written.code() == Errc::already_exists) return compare_existing();
+  if (written.code() == Errc::storage_full)
+    return {PutErrc::local_error, 0, "write " + where + ": no space left on the destination"};
+  if (!written.ok()) return {PutErrc::local_error, 0, "write " + where + ": " + written.message()};
   return {PutErrc::created, 0, {}};
 }
 

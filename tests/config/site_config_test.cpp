@@ -241,7 +241,7 @@ TEST_CASE("load_site_config: a folder, a FIFO, an empty or a huge file is an err
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("sync.bulk_windows: parsed at load with the line; an empty list is no restriction") {
+TEST_CASE("sync.bulk_windows: parsed at load with the line, an empty list is no restriction") {
   Result<SiteConfig> r = parse_site_config("[sync]\nbulk_windows = [\"22:00-06:00\", \"12:00-13:30\"]\n", "site.toml");
   REQUIRE_MESSAGE(r.ok(), r.status().message());
   CHECK(r->sync.bulk_windows == std::vector<TimeWindow>{{22 * 60, 6 * 60}, {12 * 60, 13 * 60 + 30}});

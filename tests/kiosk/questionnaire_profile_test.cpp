@@ -88,7 +88,7 @@ TEST_CASE("every error of a file in one run") {
   CHECK(check.errors[2].find("item 'd': a display item cannot be required") != std::string::npos);
 }
 
-TEST_CASE("weights on valueCoding, in a contained ValueSet with translations; help text; rendering-xhtml") {
+TEST_CASE("weights on valueCoding, in a contained ValueSet with translations, help text, rendering-xhtml") {
   json doc = base();
   doc["contained"] = {{{"resourceType", "ValueSet"},
                        {"id", "yn"},
@@ -120,7 +120,7 @@ TEST_CASE("weights on valueCoding, in a contained ValueSet with translations; he
   CHECK(r->score == 17);  // 2 (valueCoding iso21090-CO-value) + 5 + 10 (ValueSet ordinalValue)
 }
 
-TEST_CASE("hidden and calculated items are never shown or answered; the computed total fills the total item") {
+TEST_CASE("hidden and calculated items are never shown or answered, the computed total fills the total item") {
   json doc = base();
   doc["item"].push_back({{"linkId", "secret"}, {"type", "display"}, {"text", "staff note"},
                          {"extension", {{{"url", "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"},

@@ -784,7 +784,7 @@ TEST_CASE("the session refuses what the engine refuses, naming the item: NaN, 20
   CHECK(session.submit());
 }
 
-TEST_CASE("an answer changed after a partly failed submit is sent again; an unchanged one is not") {
+TEST_CASE("an answer changed after a partly failed submit is sent again, an unchanged one is not") {
   FlakyFixture f;
   f.sink.fail_submit_call = 2;
   Session& s = f.s;

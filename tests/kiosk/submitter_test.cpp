@@ -56,7 +56,7 @@ struct RecordingSink final : SubmitSink {
 
 }  // namespace
 
-TEST_CASE("writes run in the order given, off the calling thread; results come back through the queue") {
+TEST_CASE("writes run in the order given, off the calling thread, results come back through the queue") {
   const Questionnaire q = tiny();
   RecordingSink sink;
   RunQueue queue;

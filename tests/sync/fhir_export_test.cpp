@@ -134,7 +134,7 @@ TEST_CASE("is_absolute_uri takes URNs and URLs, not bare words or spaces") {
 }
 
 TEST_CASE(
-    "a check-in: QuestionnaireResponse with id, identifier, patient subject and kiosk Device; Observation of "
+    "a check-in: QuestionnaireResponse with id, identifier, patient subject and kiosk Device, Observation of "
     "its score") {
   testing::init_crypto();
   const Questionnaire phq9 = load("phq-9.json");
@@ -187,7 +187,7 @@ TEST_CASE(
   CHECK(twice->resources[1].dump() == again->resources[1].dump());
 }
 
-TEST_CASE("GAD-7 totals are LOINC 70274-6; anonymous check-ins have no subject; Spanish shows in _display") {
+TEST_CASE("GAD-7 totals are LOINC 70274-6, anonymous check-ins have no subject, Spanish shows in _display") {
   testing::init_crypto();
   const Questionnaire gad7 = load("gad-7.json");
   ClinicRecord r = checkin(gad7, "gad7-es-mild.json", kT0, "", "es");
@@ -211,7 +211,7 @@ TEST_CASE("GAD-7 totals are LOINC 70274-6; anonymous check-ins have no subject; 
 }
 
 TEST_CASE(
-    "an instrument without a LOINC total is coded with its own code; a fractional score is a Quantity") {
+    "an instrument without a LOINC total is coded with its own code, a fractional score is a Quantity") {
   testing::init_crypto();
   testing::TempDir dir;
   json doc = test::design_example();

@@ -88,7 +88,7 @@ TEST_CASE("key files: secret ones are 0600 whatever the umask, public ones follo
   REQUIRE(sec.ok());
   CHECK(mode_of(dir.path() / "k.pk") == 0600);
   CHECK(mode_of(dir.path() / "k.sk") == 0600);
-  CHECK_FALSE(std::filesystem::exists(dir.path() / "k.sk.tmp"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / (".tmp-k.sk-" + std::to_string(::getpid()))));
 }
 
 TEST_CASE("reading a key file that is a folder, a device, a FIFO, empty or huge is a clear error") {

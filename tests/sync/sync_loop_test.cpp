@@ -323,6 +323,32 @@ TEST_CASE("the video flag file pauses bulk while fresh") {
   REQUIRE(set_video_active(d.path(), false).ok());
 }
 
+TEST_CASE("the video flag file: a touch 120 s old still pauses, 121 s does not, a crashed call frees sync") {
+  MemEnv env;
+  REQUIRE(env.create_dirs("/data").ok());
+  FlagFileTrafficGate gate(video_flag_path("/data"), std::chrono::seconds(120), env);
+  REQUIRE(set_video_active("/data", true, env).ok());
+  env.advance_ms(119'000);
+  CHECK(gate.bulk_paused());
+  env.advance_ms(1'000);
+  CHECK(gate.bulk_paused());  // 120 s: the limit itself counts
+  env.advance_ms(1'000);
+  CHECK_FALSE(gate.bulk_paused());  // the call died without removing the flag
+  REQUIRE(set_video_active("/data", true, env).ok());  // a live call touches it again
+  CHECK(gate.bulk_paused());
+}
+
+TEST_CASE("the video flag file: a clock set back does not stop sync for longer than the limit") {
+  MemEnv env;
+  REQUIRE(env.create_dirs("/data").ok());
+  FlagFileTrafficGate gate(video_flag_path("/data"), std::chrono::seconds(120), env);
+  REQUIRE(set_video_active("/data", true, env).ok());
+  env.advance_ms(-60'000);  // touched "in the future" by a minute: a live call
+  CHECK(gate.bulk_paused());
+  env.advance_ms(-3'600'000);  // an hour back: the touch means nothing now
+  CHECK_FALSE(gate.bulk_paused());
+}
+
 TEST_CASE("heartbeats are signed and carry no more than status") {
   REQUIRE(crypto_init());
   auto keys = generate_signing_keys();

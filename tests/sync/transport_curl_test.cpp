@@ -41,7 +41,7 @@ std::unique_ptr<CurlTransport> make(CurlTransportOptions o) {
 }
 }  // namespace
 
-TEST_CASE("a kiosk creates its bundle once; a re-PUT is already_exists") {
+TEST_CASE("a kiosk creates its bundle once, a re-PUT is already_exists") {
   auto t = make(kiosk("kiosk-a"));
   const std::string body(500, 'b');
   auto s = t->put("inbox/kiosk-a/kiosk-a-0000000001.opb", bytes_of(body), PutMode::create_only);

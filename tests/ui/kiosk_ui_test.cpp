@@ -125,7 +125,7 @@ TEST_CASE("the Noto fonts hold every Spanish glyph") {
   }
 }
 
-TEST_CASE("keys walk from welcome to a Spanish question; digits choose, Enter confirms") {
+TEST_CASE("keys walk from welcome to a Spanish question, digits choose, Enter confirms") {
   Harness h;
   const View& welcome = h.frame();
   CHECK(welcome.screen == Screen::welcome);
@@ -204,7 +204,7 @@ TEST_CASE("idle with the fake clock: warning and countdown, any key keeps the pa
   CHECK(h.session.wipe_count() >= 1);
 }
 
-TEST_CASE("the crisis screen needs a 2-second hold; Escape and a tap do nothing") {
+TEST_CASE("the crisis screen needs a 2-second hold, Escape and a tap do nothing") {
   Harness h;
   h.to_first_question(std::string(make_patient_code("20261123").value()));
   for (int page = 0; page < 8; ++page) {
