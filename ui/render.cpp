@@ -282,7 +282,7 @@ class Painter {
 
   // Keys 1-9 in a 3-wide grid, then 0 and the wide Delete key.
   std::size_t keypad(const std::vector<Element>& els, std::size_t first, bool interactive) {
-    const float kw = 200, kh = 100, gap = m_.gap;
+    const float kw = m_.keypad_key_width, kh = m_.keypad_key_height, gap = m_.gap;
     const float gx = x0_ + (cw_ - (3 * kw + 2 * gap)) / 2;
     std::size_t i = first, slot = 0;
     for (; i < els.size() && els[i].role == Role::keypad; ++i, ++slot) {

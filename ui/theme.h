@@ -56,7 +56,8 @@ struct Metrics {
   float small_px = 32;
   float answer_height = 112;  // >= 96 px = 24 mm
   float nav_height = 104;
-  float keypad_size = 120;
+  float keypad_key_width = 200;   // digit keys; Delete is two keys wide
+  float keypad_key_height = 100;  // >= 96 px
   float margin = 80;
   float gap = 20;
   float focus_ring = 6;

@@ -38,7 +38,9 @@ struct RecordingSink final : SubmitSink {
     texts.push_back(std::get<std::string>(*a.get("t")));
     subjects.push_back(m.subject);
     if (texts.back() == "fail") return Status(Errc::storage_full, "full (test)");
-    return "r" + std::to_string(calls.size());
+    std::string id = "r";
+    id += std::to_string(calls.size());
+    return id;
   }
   Result<std::string> raise_crisis(const Questionnaire&, const std::vector<std::string>&,
                                    const ResponseMeta&) override {

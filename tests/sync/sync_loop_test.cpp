@@ -11,7 +11,11 @@
 
 #include "sync/bundle.h"
 #include "sync/heartbeat.h"
+#ifdef OUTPOST_TEST_SQLITE
 #include "sync/outbox_sqlite.h"
+#else
+#include "sync/outbox_memory.h"
+#endif
 #include "tests/sync/sync_test_util.h"
 
 using namespace outpost;
@@ -22,7 +26,24 @@ namespace {
 
 using outpost::testing::TempDir;
 
-// A kiosk with a real SQLite outbox and a fake destination.
+// The same cases run twice: on MemoryOutbox (sync_loop_tests: sync policy
+// without SQLite) and on SqliteOutbox (sync_loop_sqlite_tests), so the two
+// outboxes cannot drift apart.
+std::unique_ptr<Outbox> fresh_outbox(const fs::path& dir) {
+#ifdef OUTPOST_TEST_SQLITE
+  std::filesystem::remove(dir / "outbox.db");
+  std::filesystem::remove(dir / "outbox.db-wal");
+  std::filesystem::remove(dir / "outbox.db-shm");
+  auto ob = SqliteOutbox::open(dir / "outbox.db");
+  REQUIRE_MESSAGE(ob.ok(), ob.status().to_string());
+  return std::move(ob).value();
+#else
+  (void)dir;
+  return std::make_unique<MemoryOutbox>();
+#endif
+}
+
+// A kiosk with an outbox (above) and a fake destination.
 struct Kiosk {
   TempDir dir;
   FakeClock clock;
@@ -31,15 +52,13 @@ struct Kiosk {
   FakeTransport transport;
   SigningKeyPair keys;
   SigningKeyPair clinic = generate_signing_keys();
-  std::unique_ptr<SqliteOutbox> outbox;
+  std::unique_ptr<Outbox> outbox;
   std::unique_ptr<SyncLoop> loop;
 
   explicit Kiosk(std::size_t bundle_max = 4096) {
     REQUIRE(crypto_init());
     keys = generate_signing_keys();
-    auto ob = SqliteOutbox::open(dir.path() / "outbox.db");
-    REQUIRE_MESSAGE(ob.ok(), ob.status().to_string());
-    outbox = std::move(ob.value());
+    outbox = fresh_outbox(dir.path());
     SyncOptions o;
     o.kiosk_id = "kiosk-a";
     o.kiosk_key = keys.sk;
@@ -523,12 +542,7 @@ TEST_CASE("after an outbox reset the new bundles never collide with the old name
   // The data folder is wiped: a new outbox, same key and config.
   k.loop.reset();
   k.outbox.reset();
-  std::filesystem::remove_all(k.dir.path() / "outbox.db");
-  std::filesystem::remove(k.dir.path() / "outbox.db-wal");
-  std::filesystem::remove(k.dir.path() / "outbox.db-shm");
-  auto ob = SqliteOutbox::open(k.dir.path() / "outbox.db");
-  REQUIRE(ob.ok());
-  k.outbox = std::move(ob.value());
+  k.outbox = fresh_outbox(k.dir.path());
   SyncOptions o;
   o.kiosk_id = "kiosk-a";
   o.kiosk_key = k.keys.sk;

@@ -25,6 +25,8 @@ TEST_CASE("answer targets are at least 20 mm tall on a 22-inch 1080p screen") {
   // the issue asks for about 96 px.
   CHECK(metrics().answer_height >= 96);
   CHECK(metrics().nav_height >= 96);
+  CHECK(metrics().keypad_key_height >= 96);
+  CHECK(metrics().keypad_key_width >= 96);
   CHECK(metrics().body_px >= 32);  // about 8 mm cap height readable from 60 cm
 }
 
