@@ -27,8 +27,8 @@ namespace {
 using outpost::testing::TempDir;
 
 // The same cases run twice: on MemoryOutbox (sync_loop_tests: sync policy
-// without SQLite) and on SqliteOutbox (sync_loop_sqlite_tests), so the two
-// outboxes cannot drift apart.
+// without SQLite) and on SqliteOutbox (sync_loop_sqlite_tests), so a
+// difference between the two that these cases reach fails here.
 std::unique_ptr<Outbox> fresh_outbox(const fs::path& dir) {
 #ifdef OUTPOST_TEST_SQLITE
   std::filesystem::remove(dir / "outbox.db");
