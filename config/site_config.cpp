@@ -415,6 +415,20 @@ Result<SiteConfig> load_site_config(const std::filesystem::path& file) {
   return config;
 }
 
+Result<ProgramConfig> load_program_config(const std::filesystem::path& file, const std::filesystem::path& data_dir) {
+  ProgramConfig out;
+  out.file = !file.empty() ? file : path_may_exist(kDefaultSiteConfigFile) ? kDefaultSiteConfigFile : "";
+  if (out.file.empty()) {
+    out.config = default_site_config();
+  } else {
+    Result<SiteConfig> c = load_site_config(out.file);
+    if (!c.ok()) return c.status();
+    out.config = std::move(c).value();
+  }
+  if (!data_dir.empty()) out.config.data_dir = data_dir;
+  return out;
+}
+
 std::vector<std::filesystem::path> checkin_paths(const SiteConfig& config, const std::filesystem::path& fallback_dir) {
   const std::filesystem::path& dir = config.questionnaire_dir.empty() ? fallback_dir : config.questionnaire_dir;
   std::vector<std::filesystem::path> paths;

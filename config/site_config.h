@@ -13,23 +13,12 @@
 #include <string_view>
 #include <vector>
 
-#include "kiosk/questionnaire.h"
+#include "kiosk/crisis_resources.h"
 #include "kiosk/result.h"
-#include "kiosk/session.h"
+#include "kiosk/session_config.h"
 #include "kiosk/time_window.h"
 
 namespace outpost {
-
-struct CrisisLine {
-  LocalizedText label;  // "National crisis line"
-  std::string number;   // "988"
-};
-
-struct CrisisResources {
-  LocalizedText heading;  // "You are not alone"
-  LocalizedText message;  // "Please tell the staff at the desk now."
-  std::vector<CrisisLine> lines;
-};
 
 // [clinic]: where records go and the clinic's public keys (docs/design.md,
 // "Keys"). Keys are base64 text here; sync/keys.h decodes them.
@@ -98,6 +87,19 @@ Result<SiteConfig> parse_site_config(std::string_view toml_text, std::string_vie
 // error naming it (kiosk/file_read.h), never the defaults.
 inline constexpr std::size_t kMaxSiteConfigBytes = 1 << 20;
 Result<SiteConfig> load_site_config(const std::filesystem::path& file);
+
+// The config a program runs with (outpost, outpost-syncd, outpostctl):
+// `file` when given, else kDefaultSiteConfigFile when it exists, else the
+// built-in demo config. `data_dir`, when not empty, replaces the config's
+// (the command line wins). `file` in the result is the one read; empty for
+// the demo config.
+inline constexpr const char* kDefaultSiteConfigFile = "/etc/outpost/outpost.toml";
+struct ProgramConfig {
+  SiteConfig config;
+  std::filesystem::path file;
+  bool demo() const { return file.empty(); }
+};
+Result<ProgramConfig> load_program_config(const std::filesystem::path& file, const std::filesystem::path& data_dir);
 
 // The check-in's questionnaire files: each `checkin` entry, relative ones
 // joined to questionnaire_dir, or to `fallback_dir` when that is empty.

@@ -39,6 +39,7 @@
 #include "kiosk/clock.h"
 #include "kiosk/questionnaire.h"
 #include "kiosk/result.h"
+#include "kiosk/session_config.h"
 #include "kiosk/submission.h"
 #include "kiosk/submitter.h"
 
@@ -46,14 +47,6 @@ namespace outpost {
 
 enum class Screen { welcome, language, patient_code, question, review, submitting, submitted, crisis };
 const char* screen_name(Screen s);  // "welcome", "language", ...
-
-struct SessionConfig {
-  std::vector<std::string> languages{"en"};  // offered, in order; never empty
-  bool allow_anonymous = false;
-  std::chrono::milliseconds idle_timeout{90'000};      // no input, then the warning
-  std::chrono::milliseconds idle_warning{20'000};      // countdown, then the wipe
-  std::chrono::milliseconds submitted_linger{15'000};  // thank-you, then welcome
-};
 
 // What the patient is told went wrong; the UI shows it in their language.
 enum class PatientError {

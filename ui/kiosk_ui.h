@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-#include "config/site_config.h"
+#include "kiosk/crisis_resources.h"
 #include "kiosk/clock.h"
 #include "kiosk/session.h"
 #include "ui/fonts.h"

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "config/site_config.h"
+#include "kiosk/crisis_resources.h"
 #include "kiosk/session.h"
 #include "ui/strings.h"
 #include "ui/view.h"

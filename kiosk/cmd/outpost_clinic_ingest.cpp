@@ -13,7 +13,7 @@
 
 #include "config/crisis_rules_toml.h"
 #include "kiosk/clock.h"
-#include "kiosk/cmd/shipped_data.h"
+#include "kiosk/app/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "kiosk/terminal_text.h"
 #include "sync/clinic_ingest.h"

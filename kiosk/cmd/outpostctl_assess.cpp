@@ -16,7 +16,7 @@
 
 #include "config/crisis_rules_toml.h"
 #include "kiosk/cmd/outpostctl_commands.h"
-#include "kiosk/cmd/shipped_data.h"
+#include "kiosk/app/shipped_data.h"
 #include "kiosk/crisis_rules.h"
 #include "kiosk/file_read.h"
 #include "kiosk/questionnaire.h"

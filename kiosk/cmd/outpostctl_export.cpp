@@ -7,8 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include "kiosk/cmd/outpostctl_commands.h"
-#include "kiosk/cmd/sync_wiring.h"
-#include "kiosk/cmd/syncd_lock.h"
+#include "kiosk/app/sync_wiring.h"
+#include "kiosk/app/syncd_lock.h"
 #include "kiosk/terminal_text.h"
 #include "sync/transport_file.h"
 
@@ -24,14 +24,14 @@ int run_export(const CommonOptions& common, const std::string& to) {
   if (!sync::crypto_init()) return fail(Status(Errc::internal, "libsodium failed to initialise"));
   auto config = load_config(common);
   if (!config.ok()) return fail(config.status());
-  auto key = cmd::load_kiosk_key(*config);
+  auto key = app::load_kiosk_key(*config);
   if (!key.ok()) return fail(key.status());
-  auto options = cmd::sync_options(*config, *key);
+  auto options = app::sync_options(*config, *key);
   if (!options.ok()) return fail(options.status());
   auto transport = sync::FileTransport::create(to);
   if (!transport.ok()) return fail(transport.status());
   // outpost-syncd makes and marks the same bundles: one of us at a time.
-  cmd::SyncdLock lock;
+  app::SyncdLock lock;
   if (Status s = lock.acquire(config->data_dir,
                               "outpost-syncd is running for this data dir; stop it (systemctl stop outpost-syncd) "
                               "and run the export again");

@@ -13,15 +13,14 @@
 #include <CLI/CLI.hpp>
 
 #include "kiosk/cmd/outpostctl_commands.h"
-#include "kiosk/cmd/shipped_data.h"
-#include "kiosk/cmd/sync_wiring.h"
+#include "kiosk/app/shipped_data.h"
+#include "kiosk/app/sync_wiring.h"
 #include "kiosk/file_read.h"
 #include "kiosk/terminal_text.h"
 
 namespace outpost::ctl {
 
 namespace {
-constexpr const char* kDefaultConfig = "/etc/outpost/outpost.toml";
 
 std::string format_age(std::int64_t ms) {
   if (ms < 0) ms = 0;
@@ -39,7 +38,7 @@ std::string key_problem(const CommonOptions& common) {
   auto config = load_config(common);
   if (!config.ok()) return config.status().message();
   if (config->clinic.kiosk_key_file.empty()) return "";  // not enrolled: nothing to sync
-  auto key = cmd::load_kiosk_key(*config);
+  auto key = app::load_kiosk_key(*config);
   return key.ok() ? "" : key.status().message();
 }
 
@@ -153,14 +152,9 @@ std::string format_utc(std::int64_t wall_ms) {
 }
 
 Result<SiteConfig> load_config(const CommonOptions& common) {
-  Result<SiteConfig> config = default_site_config();
-  if (!common.config_file.empty()) {
-    config = load_site_config(common.config_file);
-  } else if (path_may_exist(kDefaultConfig)) {
-    config = load_site_config(kDefaultConfig);
-  }
-  if (config.ok() && !common.data_dir.empty()) config->data_dir = common.data_dir;
-  return config;
+  auto loaded = load_program_config(common.config_file, common.data_dir);
+  if (!loaded.ok()) return loaded.status();
+  return std::move(loaded->config);
 }
 
 std::filesystem::path dictionary_dir() { return shipped_config_dir() / "dictionaries"; }

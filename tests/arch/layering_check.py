@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 # sync/CMakeLists.txt: the libraries that must link no SQLite, curl or UI.
-PURE_SYNC_LIBRARIES = ("outpost_sync", "outpost_sync_policy", "outpost_sync_loop",
+PURE_SYNC_LIBRARIES = ("outpost_sync", "outpost_sync_policy", "outpost_sync_loop", "outpost_sync_daemon",
                        "outpost_clinic_ingest", "outpost_fhir_export")
 
 SYSTEM_ADAPTER = re.compile(r"^(SDL2?/|SDL[_.]|imgui|gst/|gio/|glib|curl/|sqlite3\.h$)")

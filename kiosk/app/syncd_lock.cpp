@@ -1,4 +1,4 @@
-#include "kiosk/cmd/syncd_lock.h"
+#include "kiosk/app/syncd_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace outpost::cmd {
+namespace outpost::app {
 
 SyncdLock::~SyncdLock() {
   if (fd_ >= 0) ::close(fd_);
@@ -20,4 +20,4 @@ Status SyncdLock::acquire(const std::filesystem::path& data_dir, const char* hel
   return Status::Ok();
 }
 
-}  // namespace outpost::cmd
+}  // namespace outpost::app

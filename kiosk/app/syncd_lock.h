@@ -9,7 +9,7 @@
 
 #include "kiosk/result.h"
 
-namespace outpost::cmd {
+namespace outpost::app {
 
 class SyncdLock {
  public:
@@ -26,4 +26,4 @@ class SyncdLock {
   int fd_ = -1;
 };
 
-}  // namespace outpost::cmd
+}  // namespace outpost::app

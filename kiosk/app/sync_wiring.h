@@ -10,7 +10,7 @@
 #include "sync/sync_loop.h"
 #include "sync/transport.h"
 
-namespace outpost::cmd {
+namespace outpost::app {
 
 // `url` is file:///path (a folder: USB stick, share) or https://host[:port].
 // HTTPS uses clinic.ca_file / pinned_public_key / client_cert / client_key /
@@ -24,4 +24,4 @@ Result<sync::SigningSecretKey> load_kiosk_key(const SiteConfig& config);
 // SyncOptions from [kiosk].id and [sync].
 Result<sync::SyncOptions> sync_options(const SiteConfig& config, const sync::SigningSecretKey& key);
 
-}  // namespace outpost::cmd
+}  // namespace outpost::app

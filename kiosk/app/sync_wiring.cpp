@@ -1,4 +1,4 @@
-#include "kiosk/cmd/sync_wiring.h"
+#include "kiosk/app/sync_wiring.h"
 
 #include <fstream>
 #include <optional>
@@ -7,7 +7,7 @@
 #include "sync/transport_curl.h"
 #include "sync/transport_file.h"
 
-namespace outpost::cmd {
+namespace outpost::app {
 
 Result<std::unique_ptr<sync::Transport>> open_transport(const SiteConfig& config, const std::string& url) {
   if (url.empty()) return Status(Errc::invalid_config, "clinic.server: not set (where should bundles go?)");
@@ -75,4 +75,4 @@ Result<sync::SyncOptions> sync_options(const SiteConfig& config, const sync::Sig
   return o;
 }
 
-}  // namespace outpost::cmd
+}  // namespace outpost::app

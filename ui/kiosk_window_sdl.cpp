@@ -1,0 +1,200 @@
+#include "ui/kiosk_window_sdl.h"
+
+#include <cstdio>
+
+#include <SDL.h>
+#include <imgui.h>
+#include <imgui_impl_sdl.h>
+#include <imgui_impl_sdlrenderer.h>
+#include <nlohmann/json.hpp>
+
+#include "ui/frame_schedule.h"
+#include "ui/platform_sdl.h"
+#include "ui/render.h"
+#include "ui/theme.h"
+#include "ui/view_json.h"
+
+namespace outpost::ui {
+
+// In construction order; destroyed in reverse (SDL_Quit last).
+struct KioskWindow::Parts {
+  WindowOptions options;
+  std::vector<unsigned char> regular, bold;  // the atlas points into them
+  std::unique_ptr<SdlVideo> video;
+  Uint32 signal_event = 0, queue_event = 0;
+  std::unique_ptr<SignalWatcher> watcher;
+  std::unique_ptr<SDL_Window, SdlDeleter> window;
+  std::unique_ptr<SDL_Renderer, SdlDeleter> renderer;
+  std::unique_ptr<ImGuiContextGuard> imgui;
+  std::unique_ptr<ImGuiBackends> backends;
+  Fonts fonts;
+  std::unique_ptr<RunQueue> queue;
+};
+
+namespace {
+
+Status sdl_error(const std::string& what) { return Status(Errc::io_error, what + ": " + SDL_GetError()); }
+
+}  // namespace
+
+KioskWindow::KioskWindow(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+KioskWindow::~KioskWindow() = default;
+RunQueue& KioskWindow::queue() { return *parts_->queue; }
+const Fonts& KioskWindow::fonts() const { return parts_->fonts; }
+
+Result<std::unique_ptr<KioskWindow>> KioskWindow::open(const WindowOptions& options, std::vector<unsigned char> regular,
+                                                       std::vector<unsigned char> bold,
+                                                       const std::string& font_source) {
+  auto p = std::make_unique<Parts>();
+  p->options = options;
+  p->regular = std::move(regular);
+  p->bold = std::move(bold);
+  const bool full_screen = options.width == 0;
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+  SDL_SetHint(SDL_HINT_RENDER_VSYNC, "0");
+  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+  SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
+  SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0");
+  if (full_screen) SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
+  // With the software renderer, present straight to the X server (XShm)
+  // rather than through an OpenGL texture, which without a GPU means llvmpipe.
+  if (options.renderer == "software") SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+  p->video = std::make_unique<SdlVideo>();
+  if (!p->video->ok) return sdl_error("cannot start SDL video");
+  p->signal_event = SDL_RegisterEvents(1);
+  p->watcher = std::make_unique<SignalWatcher>(p->signal_event);
+
+  Uint32 flags = SDL_WINDOW_BORDERLESS | SDL_WINDOW_ALLOW_HIGHDPI;
+  int w = options.width, h = options.height;
+  if (full_screen) {
+    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    w = 1920;
+    h = 1080;
+  }
+  p->window.reset(SDL_CreateWindow("Outpost", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags));
+  if (!p->window) return sdl_error("cannot open the window");
+  Uint32 rflags = SDL_RENDERER_SOFTWARE;
+  if (options.renderer != "software") {
+    rflags = SDL_RENDERER_ACCELERATED;
+    if (options.renderer != "auto") SDL_SetHint(SDL_HINT_RENDER_DRIVER, options.renderer.c_str());
+  }
+  p->renderer.reset(SDL_CreateRenderer(p->window.get(), -1, rflags));
+  if (!p->renderer) return sdl_error("cannot create the " + options.renderer + " renderer");
+
+  p->imgui = std::make_unique<ImGuiContextGuard>();
+  p->backends = std::make_unique<ImGuiBackends>(p->window.get(), p->renderer.get());
+  if (!p->backends->renderer) return Status(Errc::io_error, "cannot start the Dear ImGui SDL backends");
+  apply_theme();
+  auto fonts = load_fonts(p->regular, p->bold, font_source);
+  if (!fonts.ok()) return fonts.status();
+  p->fonts = *fonts;
+
+  // Work from other threads reaches the UI thread only through the queue;
+  // a post wakes SDL_WaitEvent.
+  p->queue_event = SDL_RegisterEvents(1);
+  p->queue = std::make_unique<RunQueue>([event = p->queue_event] {
+    SDL_Event e{};
+    e.type = event;
+    SDL_PushEvent(&e);
+  });
+  return std::unique_ptr<KioskWindow>(new KioskWindow(std::move(p)));
+}
+
+void KioskWindow::run(KioskUi& kiosk, const Session& session, const Clock& clock) {
+  Parts& p = *parts_;
+  const WindowOptions& o = p.options;
+  SDL_Renderer* renderer = p.renderer.get();
+  ImGuiIO& io = ImGui::GetIO();
+  const bool shots = !o.screenshot_dir.empty();
+  FrameSchedule schedule(shots ? 2 : 1);
+  long frame_no = 0;
+  int shot_no = 0;
+  std::string last_shot, previous_view;
+  for (;;) {
+    // Sleep until an event, or until the session or an animation needs a frame.
+    std::optional<Clock::Duration> deadline_in;
+    if (auto deadline = session.next_deadline()) deadline_in = *deadline - clock.monotonic();
+    const std::optional<int> wait = schedule.wait_ms(kiosk.dirty(), deadline_in, kiosk.next_frame_in());
+    SDL_Event e;
+    bool got = wait ? SDL_WaitEventTimeout(&e, *wait) != 0 : SDL_WaitEvent(&e) != 0;
+    if (!got && wait && *wait > 0) schedule.timer_fired();
+    bool quit = false;
+    while (got) {
+      ImGui_ImplSDL2_ProcessEvent(&e);
+      if (e.type == p.signal_event) quit = true;
+      // SDL_QUIT and window close are ignored: patients cannot leave.
+      if (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP) {
+        // Keys go to the kiosk, which marks itself dirty when they change
+        // anything; auto-repeats are not keys.
+        int digit = 0;
+        const auto key = map_key(e.key.keysym, digit);
+        if (e.type == SDL_KEYUP) {
+          if (key) kiosk.key_up(*key);
+        } else if (e.key.repeat == 0) {
+          if (key)
+            kiosk.key_down(*key, digit);
+          else
+            kiosk.pointer_activity();
+          schedule.key_pressed();
+        }
+      } else {
+        if (e.type == SDL_MOUSEBUTTONDOWN || e.type == SDL_MOUSEWHEEL || e.type == SDL_FINGERDOWN ||
+            (e.type == SDL_MOUSEMOTION && e.motion.state != 0))
+          kiosk.pointer_activity();
+        schedule.pointer_input();
+      }
+      got = SDL_PollEvent(&e) != 0;
+    }
+    if (quit) return;
+    if (p.queue->drain() > 0) schedule.work_ran();
+    if (!schedule.take_frame(kiosk.dirty())) continue;
+
+    const auto t0 = std::chrono::steady_clock::now();
+    const double cpu0 = thread_cpu_ms();
+    ImGui_ImplSDLRenderer_NewFrame();
+    ImGui_ImplSDL2_NewFrame();
+    ImGui::NewFrame();
+    kiosk.frame(io.DisplaySize.x, io.DisplaySize.y);
+    ImGui::Render();
+    const Rgb bg = background_colour(kiosk.view());
+    SDL_SetRenderDrawColor(renderer, bg.r, bg.g, bg.b, 255);
+    SDL_RenderClear(renderer);
+    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+    auto shot_time = std::chrono::steady_clock::duration::zero();
+    nlohmann::json view;
+    if (o.test_hook || shots) view = view_json(kiosk.view(), kiosk.focus());
+    if (shots) {
+      // One picture per distinct view, not per animation frame, taken on its
+      // second frame: ImGui lays out some things (scrollbars) a frame late.
+      nlohmann::json key = view;
+      key.erase("hold");
+      key.erase("countdown");
+      std::string k = key.dump();
+      const bool settled = k == previous_view;
+      previous_view = k;
+      if (settled && k != last_shot) {
+        const auto s0 = std::chrono::steady_clock::now();
+        char name[16];
+        std::snprintf(name, sizeof name, "%03d-", ++shot_no);
+        const auto file = o.screenshot_dir / (name + std::string(screen_name(kiosk.view().screen)) + ".bmp");
+        if (!save_screenshot(renderer, file)) std::fprintf(stderr, "outpost: cannot write %s\n", file.c_str());
+        shot_time = std::chrono::steady_clock::now() - s0;
+        last_shot = std::move(k);
+      }
+    }
+    SDL_RenderPresent(renderer);
+    const auto t1 = std::chrono::steady_clock::now();
+    const double cpu1 = thread_cpu_ms();
+    ++frame_no;
+    if (o.test_hook) {
+      using std::chrono::duration;
+      view["frame"] = frame_no;
+      view["t_ms"] = duration<double, std::milli>(t1 - o.started).count();
+      view["frame_ms"] = duration<double, std::milli>(t1 - t0 - shot_time).count();
+      if (shot_time == shot_time.zero()) view["frame_cpu_ms"] = cpu1 - cpu0;
+      *o.test_hook << view.dump() << '\n' << std::flush;
+    }
+  }
+}
+
+}  // namespace outpost::ui
