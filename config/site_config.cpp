@@ -415,6 +415,26 @@ Result<SiteConfig> load_site_config(const std::filesystem::path& file) {
   return config;
 }
 
+std::string enrollment_config_toml(const SiteConfig& config) {
+  const ClinicConfig& c = config.clinic;
+  toml::table clinic{{"server", c.server},
+                     {"sealing_public_key", c.sealing_public_key},
+                     {"signing_public_key", c.signing_public_key},
+                     {"kiosk_key_file", c.kiosk_key_file.string()},
+                     {"kiosk_public_key", c.kiosk_public_key}};
+  const toml::table kiosk{{"id", config.kiosk_id}};
+  // Basic strings only: toml++ 3.3 writes a string holding three quotes
+  // (''') as a multi-line literal string that does not parse back.
+  constexpr auto flags = toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings &
+                         ~toml::format_flags::allow_multi_line_strings;
+  // [clinic] last: a site appends its own clinic keys (ca_file, ...) below.
+  std::ostringstream out;
+  out << "# Written by outpost-clinic enroll. docs/design.md, \"Keys\" and \"Site config\".\n"
+      << "[kiosk]\n" << toml::toml_formatter{kiosk, flags} << "\n\n[clinic]\n"
+      << toml::toml_formatter{clinic, flags} << "\n";
+  return out.str();
+}
+
 Result<ProgramConfig> load_program_config(const std::filesystem::path& file, const std::filesystem::path& data_dir) {
   ProgramConfig out;
   out.file = !file.empty() ? file : path_may_exist(kDefaultSiteConfigFile) ? kDefaultSiteConfigFile : "";

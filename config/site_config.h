@@ -101,6 +101,12 @@ struct ProgramConfig {
 };
 Result<ProgramConfig> load_program_config(const std::filesystem::path& file, const std::filesystem::path& data_dir);
 
+// The outpost.toml that `outpost-clinic enroll` writes for a kiosk: [kiosk]
+// id and the [clinic] keys enrollment sets (server, the clinic's public
+// keys, kiosk_key_file, kiosk_public_key), serialised by toml++ so that any
+// string round-trips through parse_site_config().
+std::string enrollment_config_toml(const SiteConfig& config);
+
 // The check-in's questionnaire files: each `checkin` entry, relative ones
 // joined to questionnaire_dir, or to `fallback_dir` when that is empty.
 std::vector<std::filesystem::path> checkin_paths(const SiteConfig& config,

@@ -1,13 +1,15 @@
 // outpost-clinic keygen / enroll (docs/design.md, "Keys").
 #include <sodium.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "config/site_config.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
+#include "kiosk/env.h"
 #include "kiosk/file_read.h"
 #include "kiosk/terminal_text.h"
 #include "sync/keys.h"
@@ -29,24 +31,14 @@ int run_keygen(const std::string& out) {
   return 0;
 }
 
-// TOML basic string: quote and escape.
-std::string toml_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 struct EnrollArgs {
   std::string clinic, kiosk_id, server, out;
 };
 
 int run_enroll(const EnrollArgs& a) {
   if (auto s = sync::validate_kiosk_id(a.kiosk_id); !s.ok()) return fail(s);
-  if (a.server.find('"') != std::string::npos || a.server.find('\n') != std::string::npos)
-    return fail(Status(Errc::invalid_argument, "--server: not a URL"));
+  if (std::any_of(a.server.begin(), a.server.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    return fail(Status(Errc::invalid_argument, "--server: not a URL (it holds a control character)"));
   sync::ClinicDir clinic{a.clinic};
   auto seal_pk = sync::load_key<sync::SealingPublicKey>(clinic.sealing_pk());
   if (!seal_pk.ok()) return fail(seal_pk.status());
@@ -70,16 +62,18 @@ int run_enroll(const EnrollArgs& a) {
   sodium_memzero(kiosk.sk.bytes.data(), kiosk.sk.bytes.size());
   if (!s.ok()) return fail(s);
 
-  std::ofstream toml(config, std::ios::binary);
-  toml << "# Written by outpost-clinic enroll. docs/design.md, \"Keys\" and \"Site config\".\n"
-       << "[kiosk]\nid = " << toml_string(a.kiosk_id) << "\n\n"
-       << "[clinic]\nserver = " << toml_string(a.server) << "\n"
-       << "sealing_public_key = " << toml_string(sync::key_to_base64(*seal_pk)) << "\n"
-       << "signing_public_key = " << toml_string(sync::key_to_base64(*sign_pk)) << "\n"
-       << "kiosk_key_file = \"kiosk.sk\"\n"
-       << "kiosk_public_key = " << toml_string(sync::key_to_base64(kiosk_pk)) << "\n";
-  toml.close();
-  if (!toml) return fail(Status(Errc::io_error, config.string() + ": cannot write"));
+  SiteConfig site;
+  site.kiosk_id = a.kiosk_id;
+  site.clinic.server = a.server;
+  site.clinic.sealing_public_key = sync::key_to_base64(*seal_pk);
+  site.clinic.signing_public_key = sync::key_to_base64(*sign_pk);
+  site.clinic.kiosk_key_file = "kiosk.sk";
+  site.clinic.kiosk_public_key = sync::key_to_base64(kiosk_pk);
+  WriteOptions w;
+  w.mode = 0644;
+  w.exact_mode = false;  // the umask applies (outpost-clinic sets 077)
+  w.replace = false;
+  if (Status ws = Env::system().write_atomic(config, enrollment_config_toml(site), w); !ws.ok()) return fail(ws);
   std::cout << "kiosk '" << a.kiosk_id << "' enrolled: " << config.string() << ", " << key_file.string() << "\n";
   return 0;
 }

@@ -274,3 +274,27 @@ TEST_CASE("load_site_config resolves a pinned public key file against the config
   CHECK(load("sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") ==
         "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
 }
+
+TEST_CASE("the config enroll writes reads back exactly, whatever the strings hold") {
+  for (const std::string& server :
+       {std::string("https://clinic.example:8443/drop"), std::string("file:///media/usb stick/\"drop\"\\x"),
+        std::string("https://c.example/a'''b\"\"\"c#[clinic]\nserver = \"evil\""),
+        std::string("https://clínica.example/ünïcode\t")}) {
+    SiteConfig c;
+    c.kiosk_id = "kiosk-7.b_c";
+    c.clinic.server = server;
+    c.clinic.sealing_public_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    c.clinic.signing_public_key = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+    c.clinic.kiosk_key_file = "kiosk.sk";
+    c.clinic.kiosk_public_key = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=";
+    const std::string text = enrollment_config_toml(c);
+    auto back = parse_site_config(text, "enrolled.toml");
+    REQUIRE_MESSAGE(back.ok(), back.status().to_string());
+    CHECK(back->kiosk_id == c.kiosk_id);
+    CHECK(back->clinic.server == server);
+    CHECK(back->clinic.sealing_public_key == c.clinic.sealing_public_key);
+    CHECK(back->clinic.signing_public_key == c.clinic.signing_public_key);
+    CHECK(back->clinic.kiosk_key_file == "kiosk.sk");
+    CHECK(back->clinic.kiosk_public_key == c.clinic.kiosk_public_key);
+  }
+}
