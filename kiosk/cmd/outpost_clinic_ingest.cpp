@@ -17,6 +17,7 @@
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "kiosk/terminal_text.h"
 #include "sync/clinic_ingest.h"
+#include "sync/clinic_report.h"
 #include "sync/clinic_store_sqlite.h"
 #include "sync/fhir_export.h"
 
@@ -186,27 +187,10 @@ int run_quarantine_retry(const RetryArgs& a) {
   return report.remaining > 0 ? kExitRejected : 0;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
+std::string flag_list(const std::vector<std::string>& flags) {
   std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  for (const auto& f : flags) out += (out.empty() ? "" : ",") + f;
   return out;
-}
-
-std::string format_score(const std::optional<double>& score) {
-  if (!score) return "";
-  std::ostringstream ss;
-  ss << *score;
-  return ss.str();
 }
 
 struct ExportArgs {
@@ -245,16 +229,8 @@ int run_export(const ExportArgs& a) {
   }
   std::ostream& out = a.out.empty() ? std::cout : file;
   if (a.format == "csv") {
-    // Fields come from kiosks; on a terminal their control bytes are shown, not sent.
-    const bool tty = a.out.empty() && ::isatty(STDOUT_FILENO) == 1;
-    auto field = [tty](const std::string& v) { return tty ? terminal_safe(csv_field(v)) : csv_field(v); };
-    out << "record_id,kiosk,kind,created,questionnaire,subject,authored,score,severity,flags,created_corrected,clock\n";
-    for (const auto& r : *records) {
-      out << r.id << "," << field(r.kiosk_id) << "," << r.kind << "," << iso_time(r.created_ms) << ","
-          << field(r.questionnaire) << "," << field(r.subject) << "," << field(r.authored) << ","
-          << format_score(r.score) << "," << field(r.severity) << "," << field(join(r.flags, ";")) << ","
-          << (r.corrected_ms ? iso_time(*r.corrected_ms) : "") << "," << field(r.clock_note) << "\n";
-    }
+    // On a terminal the fields' control bytes are shown, not sent.
+    sync::write_records_csv(*records, out, a.out.empty() && ::isatty(STDOUT_FILENO) == 1);
   } else if (a.format == "fhir-bundle") {
     out << sync::fhir_transaction_bundle(fhir->resources).dump() << "\n";
   } else {
@@ -270,43 +246,19 @@ int run_alerts(const std::string& db) {
   if (!store.ok()) return fail(store.status());
   auto records = (*store)->records();
   if (!records.ok()) return fail(records.status());
-  std::vector<const sync::ClinicRecord*> flagged;
-  for (const auto& r : *records) {
-    if (!r.flags.empty()) flagged.push_back(&r);
-  }
-  auto critical = [](const sync::ClinicRecord* r) {
-    return std::find(r->flags.begin(), r->flags.end(), "critical") != r->flags.end();
-  };
-  // Critical first; within each, crisis alerts first, then newest first.
-  std::stable_sort(flagged.begin(), flagged.end(), [&](const auto* a, const auto* b) {
-    if (critical(a) != critical(b)) return critical(a);
-    if (a->priority != b->priority) return a->priority < b->priority;
-    return a->created_ms > b->created_ms;
-  });
+  const auto flagged = sync::alerts_in_order(*records);
   for (const auto* r : flagged) {
-    std::cout << (critical(r) ? "CRITICAL " : "flag     ") << iso_time(r->created_ms) << "  "
+    std::cout << (sync::is_critical(*r) ? "CRITICAL " : "flag     ") << iso_time(r->created_ms) << "  "
               << terminal_safe(r->kiosk_id) << "  " << r->kind << "  "
               << terminal_safe(r->subject.empty() ? "(anonymous)" : r->subject) << "  "
-              << terminal_safe(join(r->flags, ",")) << "  " << terminal_safe(r->questionnaire) << "  "
+              << terminal_safe(flag_list(r->flags)) << "  " << terminal_safe(r->questionnaire) << "  "
               << r->id << "\n";
   }
   if (flagged.empty()) std::cout << "no alerts\n";
   return 0;
 }
 
-// "+75 years", "-3 h": a clock skew for people.
-std::string skew_text(std::int64_t ms) {
-  const std::int64_t a = ms < 0 ? -ms : ms;
-  const char* sign = ms < 0 ? "-" : "+";
-  if (a >= 2LL * 365 * 86'400'000) return sign + std::to_string(a / (365LL * 86'400'000)) + " years";
-  if (a >= 2LL * 86'400'000) return sign + std::to_string(a / 86'400'000) + " days";
-  if (a >= 2LL * 3'600'000) return sign + std::to_string(a / 3'600'000) + " h";
-  return sign + std::to_string(a / 60'000) + " min";
-}
-
 int run_fleet(const std::string& db) {
-  // A kiosk clock further than this from the drop box's is shown as wrong.
-  constexpr std::int64_t kClockTolerance = 10 * 60'000;
   auto store = open_db(db);
   if (!store.ok()) return fail(store.status());
   auto fleet = (*store)->fleet();
@@ -316,8 +268,7 @@ int run_fleet(const std::string& db) {
   for (const auto& e : *fleet) {
     const bool seen = e.received_ms > 0;
     const std::int64_t skew = e.heartbeat.clock_ms - e.received_ms;
-    std::string clock = "-";
-    if (seen) clock = (skew > kClockTolerance || skew < -kClockTolerance) ? "WRONG " + skew_text(skew) : "ok";
+    const std::string clock = sync::clock_check(e);
     std::cout << terminal_safe(e.kiosk_id) << "\t" << (seen ? iso_time(e.received_ms) : "never") << "\t"
               << (seen ? std::to_string(e.heartbeat.queue_depth) : "-") << "\t"
               << (e.heartbeat.oldest_queued_ms ? iso_time(*e.heartbeat.oldest_queued_ms) : "-") << "\t"
