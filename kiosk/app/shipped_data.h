@@ -1,17 +1,15 @@
 // Where the programs find the data Outpost ships (questionnaires, zstd
-// dictionaries): the installed share/outpost when it holds them, else the
-// source tree's config/ (a build that was never installed).
+// dictionaries, crisis rules): share/outpost beside the program's own
+// folder (the installed layout, /usr/bin -> /usr/share/outpost; a build
+// tree stages the same folder at build/share/outpost), else the install
+// prefix's share/outpost. No source-tree path is built in: a binary that
+// finds neither names the installed folder in its errors.
 #pragma once
 
 #include <filesystem>
 
-namespace outpost {
+namespace outpost::app {
 
-inline std::filesystem::path shipped_config_dir() {
-  const std::filesystem::path installed = OUTPOST_INSTALLED_DATA_DIR;
-  std::error_code ec;
-  if (std::filesystem::is_directory(installed / "dictionaries", ec)) return installed;
-  return OUTPOST_SOURCE_CONFIG_DIR;
-}
+std::filesystem::path shipped_config_dir();
 
-}  // namespace outpost
+}  // namespace outpost::app

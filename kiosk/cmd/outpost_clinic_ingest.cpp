@@ -287,7 +287,7 @@ constexpr const char* kCrisisRulesHelp =
 }  // namespace
 
 void register_ingest(CLI::App& app, int& exit_code) {
-  const std::string config_dir = shipped_config_dir().string();
+  const std::string config_dir = app::shipped_config_dir().string();
   auto a = std::make_shared<IngestArgs>();
   a->questionnaires = config_dir + "/questionnaires";
   a->dictionaries = config_dir + "/dictionaries";

@@ -39,7 +39,7 @@ constexpr std::size_t kMaxJsonFileBytes = 8 << 20;
 // command); else the shipped crisis-rules.toml. Sets `used` to the file.
 Result<CrisisRules> load_rules(const CommonOptions& common, const std::string& rules_option,
                                std::string& used) {
-  const std::filesystem::path shipped = shipped_config_dir() / "crisis-rules.toml";
+  const std::filesystem::path shipped = app::shipped_config_dir() / "crisis-rules.toml";
   if (!rules_option.empty()) {
     used = rules_option;
   } else {

@@ -157,7 +157,7 @@ Result<SiteConfig> load_config(const CommonOptions& common) {
   return std::move(loaded->config);
 }
 
-std::filesystem::path dictionary_dir() { return shipped_config_dir() / "dictionaries"; }
+std::filesystem::path dictionary_dir() { return app::shipped_config_dir() / "dictionaries"; }
 
 Result<std::unique_ptr<sync::KioskOutbox>> open_kiosk_outbox(const CommonOptions& common) {
   auto config = load_config(common);
