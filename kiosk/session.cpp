@@ -51,8 +51,13 @@ void zero_string(std::string& s) {
 
 Session::Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,
                  SubmitSink& sink)
-    : Session(clock, std::move(config), std::move(checkin), *std::make_unique<InlineSubmitter>(sink).release()) {
-  own_submitter_.reset(submitter_);
+    : Session(clock, std::move(config), std::move(checkin), std::make_unique<InlineSubmitter>(sink)) {}
+
+// `owned` keeps the submitter if the delegated constructor throws.
+Session::Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,
+                 std::unique_ptr<Submitter> owned)
+    : Session(clock, std::move(config), std::move(checkin), *owned) {
+  own_submitter_ = std::move(owned);
 }
 
 Session::Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,

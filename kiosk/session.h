@@ -156,6 +156,9 @@ class Session {
   const Clock& clock_;
   SessionConfig config_;
   std::vector<const Questionnaire*> checkin_;
+  Session(const Clock& clock, SessionConfig config, std::vector<const Questionnaire*> checkin,
+          std::unique_ptr<Submitter> owned);
+
   std::unique_ptr<Submitter> own_submitter_;  // with the SubmitSink constructor
   Submitter* submitter_;
   // Results of the Submitter run only while this lives, and only for the
