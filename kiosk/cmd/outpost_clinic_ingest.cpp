@@ -12,7 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/crisis_rules_toml.h"
-#include "kiosk/clock.h"
+#include "kiosk/app/clinic_app.h"
 #include "kiosk/app/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "kiosk/terminal_text.h"
@@ -46,47 +46,12 @@ std::string iso_time(std::int64_t ms) {
   return buf;
 }
 
-Result<std::unique_ptr<sync::SqliteClinicStore>> open_db(const std::string& db) {
-  if (db.empty()) return Status(Errc::invalid_argument, "--db: not given");
-  return sync::SqliteClinicStore::open(db);
-}
+Result<std::unique_ptr<app::ClinicApp>> open_db(const std::string& db) { return app::ClinicApp::open_store(db); }
 
 struct IngestArgs {
   std::string clinic, from, db, questionnaires, dictionaries, receipts, crisis_rules;
   bool no_receipts = false;
 };
-
-// What opening and importing records takes: the clinic's sealing pair, the
-// dictionaries and the Questionnaire library.
-struct Opener {
-  sync::ClinicDir clinic;
-  sync::SealingKeyPair sealing;
-  sync::Dictionaries dicts;
-  sync::QuestionnaireLibrary lib;
-};
-
-// The crisis rules MUST be the kiosks' (docs/design.md, Crisis rules): the
-// clinic recomputes each check-in's `critical` flag with them.
-Result<Opener> load_opener(const std::string& clinic_dir, const std::string& dictionaries,
-                           const std::string& questionnaires, const std::string& crisis_rules) {
-  Opener o;
-  o.clinic = sync::ClinicDir{clinic_dir};
-  auto pk = sync::load_key<sync::SealingPublicKey>(o.clinic.sealing_pk());
-  if (!pk.ok()) return pk.status();
-  auto sk = sync::load_key<sync::SealingSecretKey>(o.clinic.sealing_sk());
-  if (!sk.ok()) return sk.status();
-  o.sealing = sync::SealingKeyPair{*pk, *sk};
-  auto dicts = sync::Dictionaries::load(dictionaries);
-  if (!dicts.ok()) return dicts.status();
-  o.dicts = std::move(dicts.value());
-  auto rules = load_crisis_rules(crisis_rules);
-  if (!rules.ok()) return rules.status();
-  auto lib = sync::QuestionnaireLibrary::load(questionnaires, *rules);
-  if (!lib.ok()) return lib.status();
-  for (const auto& w : lib->warnings()) std::cerr << "outpost-clinic: warning: " << terminal_safe(w) << "\n";
-  o.lib = std::move(lib.value());
-  return o;
-}
 
 // "quarantine holds N records": printed by every ingest while the quarantine
 // is not empty, so a later clean run (exit 0) does not hide it.
@@ -108,26 +73,22 @@ int run_ingest(const IngestArgs& a) {
                                                    "': the drop box is write-only over the network; run ingest on "
                                                    "the server against its data folder, or give a file:// path"));
   }
-  auto opener = load_opener(a.clinic, a.dictionaries, a.questionnaires, a.crisis_rules);
-  if (!opener.ok()) return fail(opener.status());
-  const Opener& o = *opener;
-  auto store = open_db(a.db);
-  if (!store.ok()) return fail(store.status());
-  SystemClock clock;
-  sync::Ingester ingester(o.clinic, o.sealing, o.dicts, o.lib, **store, clock);
+  auto clinic = app::ClinicApp::open({a.clinic, a.db, a.questionnaires, a.dictionaries, a.crisis_rules}, std::cerr);
+  if (!clinic.ok()) return fail(clinic.status());
+  sync::Ingester& ingester = (*clinic)->ingester();
   sync::IngestReport report;
   if (Status s = ingester.ingest_folder(from, report); !s.ok()) return fail(s);
   if (!a.no_receipts) {
     // Receipts go back the way the bundles came: the drop box serves
     // <from>/receipts/ to each kiosk; a USB stick carries them home.
-    auto signing = sync::load_key<sync::SigningSecretKey>(o.clinic.signing_sk());
+    auto signing = (*clinic)->signing_key();
     if (!signing.ok()) return fail(signing.status());
     const fs::path dir = a.receipts.empty() ? fs::path(from) / "receipts" : fs::path(a.receipts);
     if (Status s = ingester.write_receipts(dir, *signing, report); !s.ok()) return fail(s);
   }
   for (const auto& r : report.rejections) std::cout << "rejected: " << terminal_safe(r) << "\n";
   for (const auto& q : report.quarantines) std::cout << "quarantined: " << terminal_safe(q) << "\n";
-  if (Status s = print_quarantine_hint(**store, a.db); !s.ok()) return fail(s);
+  if (Status s = print_quarantine_hint((*clinic)->store(), a.db); !s.ok()) return fail(s);
   std::cout << "new " << report.new_records << ", duplicate " << report.duplicate_records << ", rejected "
             << report.rejected_bundles << ", quarantined " << report.quarantined_records
             << " (bundles already ingested: " << report.known_bundles << ", heartbeats: " << report.heartbeats
@@ -139,7 +100,7 @@ int run_quarantine_list(const std::string& db, bool as_json) {
   auto store = open_db(db);
   if (!store.ok()) return fail(store.status());
   // Listing reads the rows only: nothing is opened.
-  auto held = (*store)->quarantined();
+  auto held = (*store)->store().quarantined();
   if (!held.ok()) return fail(held.status());
   if (as_json) {
     nlohmann::json rows = nlohmann::json::array();
@@ -172,15 +133,10 @@ struct RetryArgs {
 };
 
 int run_quarantine_retry(const RetryArgs& a) {
-  auto opener = load_opener(a.clinic, a.dictionaries, a.questionnaires, a.crisis_rules);
-  if (!opener.ok()) return fail(opener.status());
-  const Opener& o = *opener;
-  auto store = open_db(a.db);
-  if (!store.ok()) return fail(store.status());
-  SystemClock clock;
-  sync::Ingester ingester(o.clinic, o.sealing, o.dicts, o.lib, **store, clock);
+  auto clinic = app::ClinicApp::open({a.clinic, a.db, a.questionnaires, a.dictionaries, a.crisis_rules}, std::cerr);
+  if (!clinic.ok()) return fail(clinic.status());
   sync::RetryReport report;
-  if (Status s = ingester.retry_quarantined(report); !s.ok()) return fail(s);
+  if (Status s = (*clinic)->ingester().retry_quarantined(report); !s.ok()) return fail(s);
   for (const auto& r : report.reasons) std::cout << "quarantined: " << r << "\n";
   std::cout << "imported " << report.imported << ", duplicate " << report.duplicate << ", still quarantined "
             << report.remaining << "\n";
@@ -206,7 +162,7 @@ int run_export(const ExportArgs& a) {
   }
   auto store = open_db(a.db);
   if (!store.ok()) return fail(store.status());
-  auto records = (*store)->records();
+  auto records = (*store)->store().records();
   if (!records.ok()) return fail(records.status());
   std::optional<sync::FhirExport> fhir;
   if (a.format != "csv") {
@@ -244,7 +200,7 @@ int run_export(const ExportArgs& a) {
 int run_alerts(const std::string& db) {
   auto store = open_db(db);
   if (!store.ok()) return fail(store.status());
-  auto records = (*store)->records();
+  auto records = (*store)->store().records();
   if (!records.ok()) return fail(records.status());
   const auto flagged = sync::alerts_in_order(*records);
   for (const auto* r : flagged) {
@@ -261,7 +217,7 @@ int run_alerts(const std::string& db) {
 int run_fleet(const std::string& db) {
   auto store = open_db(db);
   if (!store.ok()) return fail(store.status());
-  auto fleet = (*store)->fleet();
+  auto fleet = (*store)->store().fleet();
   if (!fleet.ok()) return fail(fleet.status());
   std::cout << "kiosk\tlast_heartbeat\tqueue_depth\toldest_queued\tclock_skew_s\tdisk_free_mb\tlast_bundle\tlast_error"
                "\tclock\tgeneration\theartbeat_seq\tunconfirmed\trejected\n";
