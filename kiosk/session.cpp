@@ -457,24 +457,31 @@ void Session::set_answer_error(PatientError e, const std::string& link_id) {
   error_link_id_ = link_id;
 }
 
-// Which item stops the submit of questionnaire `qi`: first an answer the
-// engine refuses, then an enabled required item left unanswered.
+// Which item stops the submit of questionnaire `qi`, as the engine sees it
+// (first_answer_problem). A required group left empty is named by its first
+// question, the page the patient can answer.
 void Session::report_unfit_answers(std::size_t qi) {
   const Questionnaire& q = *checkin_[qi];
-  for (const auto& [link_id, value] : answers_[qi].all()) {
-    const Item* item = q.find(link_id);
-    if (item == nullptr || !answer_fits(*item, value)) {
-      set_answer_error(PatientError::answer_invalid, link_id);
-      return;
-    }
+  const std::optional<AnswerProblem> p = first_answer_problem(q, answers_[qi]);
+  if (!p) {  // assess() fails only where validate_answers does
+    error_ = PatientError::submit_failed;
+    error_link_id_.clear();
+    return;
+  }
+  if (!p->unanswered) {
+    set_answer_error(PatientError::answer_invalid, p->link_id);
+    return;
   }
   for (const Page& page : all_pages()) {
-    if (page.questionnaire == &q && page.item->required && answers_[qi].get(page.item->link_id) == nullptr) {
-      set_answer_error(PatientError::answer_required, page.item->link_id);
-      return;
+    if (page.questionnaire != &q || page.item->type == ItemType::display) continue;
+    for (const Item* up = page.item; up != nullptr; up = q.parent_of(up->link_id)) {
+      if (up->link_id == p->link_id) {
+        set_answer_error(PatientError::answer_required, page.item->link_id);
+        return;
+      }
     }
   }
-  set_answer_error(PatientError::answer_invalid, std::string());
+  set_answer_error(PatientError::answer_required, p->link_id);
 }
 
 bool Session::submit() {
