@@ -1,9 +1,9 @@
 #include "kiosk/session.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "kiosk/patient_code.h"
+#include "kiosk/utc_time.h"
 
 namespace outpost {
 
@@ -26,21 +26,6 @@ namespace {
 // The engine's own check: the right kind of value, a finite decimal, a real
 // date, one of the options for a choice.
 bool answer_fits(const Item& item, const AnswerValue& value) { return item.answerable() && value_fits(item, value); }
-
-// "2026-01-01T00:00:00Z"
-std::string iso8601_utc(std::int64_t wall_ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> t{milliseconds(wall_ms)};
-  const sys_days day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> hms{t - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
 
 void zero_string(std::string& s) {
   std::fill(s.begin(), s.end(), '\0');
@@ -449,7 +434,7 @@ void Session::go_to_page(std::size_t index) {
 }
 
 ResponseMeta Session::response_meta() const {
-  return {language_, patient_code_, iso8601_utc(clock_.wall_ms())};
+  return {language_, patient_code_, format_utc(clock_.wall_ms())};
 }
 
 void Session::set_answer_error(PatientError e, const std::string& link_id) {
