@@ -26,6 +26,7 @@ struct FileInfo {
   std::uint64_t size = 0;
   std::int64_t mtime_ms = 0;  // wall clock, ms since the epoch
   bool directory = false;
+  bool regular = true;  // a plain file (not a folder, FIFO, device or socket)
 };
 
 struct WriteOptions {
@@ -67,6 +68,9 @@ class Env {
   // Creates an empty file if missing and sets its mtime to now.
   virtual Status touch(const std::filesystem::path& path) = 0;
   virtual Status create_dirs(const std::filesystem::path& dir) = 0;
+  // Creates the one folder `dir` (its parent must exist) with exactly
+  // `mode`, whatever the umask; ok, and left as it is, when it is there.
+  virtual Status create_dir(const std::filesystem::path& dir, mode_t mode) = 0;
   // Bytes an unprivileged writer may still use on dir's file system.
   virtual Result<std::uint64_t> free_bytes(const std::filesystem::path& dir) = 0;
   // The wall clock files are stamped with, ms since the epoch.
@@ -84,6 +88,7 @@ class PosixEnv final : public Env {
   Status remove(const std::filesystem::path& path) override;
   Status touch(const std::filesystem::path& path) override;
   Status create_dirs(const std::filesystem::path& dir) override;
+  Status create_dir(const std::filesystem::path& dir, mode_t mode) override;
   Result<std::uint64_t> free_bytes(const std::filesystem::path& dir) override;
   std::int64_t now_ms() const override;
 };
@@ -105,13 +110,15 @@ class MemEnv final : public Env {
   Status remove(const std::filesystem::path& path) override;
   Status touch(const std::filesystem::path& path) override;
   Status create_dirs(const std::filesystem::path& dir) override;
+  Status create_dir(const std::filesystem::path& dir, mode_t mode) override;
   Result<std::uint64_t> free_bytes(const std::filesystem::path& dir) override;
   std::int64_t now_ms() const override;
 
   void set_now_ms(std::int64_t ms);
   void advance_ms(std::int64_t ms);
   void set_capacity(std::uint64_t bytes);
-  // The mode a file was written with; nullopt when there is none.
+  // The mode a file was written (or a folder made by create_dir) with;
+  // nullopt when there is none.
   std::optional<mode_t> mode_of(const std::filesystem::path& path) const;
 
  private:
@@ -126,6 +133,7 @@ class MemEnv final : public Env {
   mutable std::mutex mutex_;
   std::map<std::filesystem::path, File> files_;
   std::set<std::filesystem::path> dirs_{"/", "."};
+  std::map<std::filesystem::path, mode_t> dir_modes_;
   std::int64_t now_;
   std::uint64_t capacity_ = UINT64_MAX;
 };

@@ -72,7 +72,7 @@ Result<std::vector<std::string>> MemEnv::list(const fs::path& dir) {
 Result<std::optional<FileInfo>> MemEnv::stat(const fs::path& path) {
   std::lock_guard<std::mutex> lock(mutex_);
   const fs::path p = norm(path);
-  if (dirs_.count(p) > 0) return std::optional<FileInfo>(FileInfo{0, 0, true});
+  if (dirs_.count(p) > 0) return std::optional<FileInfo>(FileInfo{0, 0, true, false});
   auto it = files_.find(p);
   if (it == files_.end()) return std::optional<FileInfo>();
   return std::optional<FileInfo>(FileInfo{it->second.bytes.size(), it->second.mtime_ms, false});
@@ -99,6 +99,17 @@ Status MemEnv::create_dirs(const fs::path& dir) {
     if (files_.count(d) > 0) return Status(Errc::io_error, d.string() + ": cannot create folder: is a file");
     dirs_.insert(d);
   }
+  return Status::Ok();
+}
+
+Status MemEnv::create_dir(const fs::path& dir, mode_t mode) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const fs::path d = norm(dir);
+  if (dirs_.count(d) > 0) return Status::Ok();
+  if (files_.count(d) > 0) return Status(Errc::io_error, d.string() + ": cannot create folder: is a file");
+  if (!dir_exists_locked(folder_of(d))) return Status(Errc::io_error, d.string() + ": cannot create folder: no parent");
+  dirs_.insert(d);
+  dir_modes_[d] = mode;
   return Status::Ok();
 }
 
@@ -130,7 +141,9 @@ void MemEnv::set_capacity(std::uint64_t bytes) {
 
 std::optional<mode_t> MemEnv::mode_of(const fs::path& path) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = files_.find(norm(path));
+  const fs::path p = norm(path);
+  if (auto d = dir_modes_.find(p); d != dir_modes_.end() && dirs_.count(p) > 0) return d->second;
+  auto it = files_.find(p);
   if (it == files_.end()) return std::nullopt;
   return it->second.mode;
 }

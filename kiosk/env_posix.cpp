@@ -126,7 +126,7 @@ Result<std::optional<FileInfo>> PosixEnv::stat(const fs::path& path) {
     return os_error(path, "cannot stat", errno);
   }
   return std::optional<FileInfo>(
-      FileInfo{static_cast<std::uint64_t>(st.st_size), to_ms(st.st_mtim), S_ISDIR(st.st_mode)});
+      FileInfo{static_cast<std::uint64_t>(st.st_size), to_ms(st.st_mtim), S_ISDIR(st.st_mode), S_ISREG(st.st_mode)});
 }
 
 Status PosixEnv::remove(const fs::path& path) {
@@ -146,6 +146,17 @@ Status PosixEnv::create_dirs(const fs::path& dir) {
   fs::create_directories(dir, ec);
   if (ec) return Status(ec.value() == ENOSPC ? Errc::storage_full : Errc::io_error,
                         dir.string() + ": cannot create folder: " + ec.message());
+  return Status::Ok();
+}
+
+Status PosixEnv::create_dir(const fs::path& dir, mode_t mode) {
+  if (::mkdir(dir.c_str(), mode) != 0) {
+    const int err = errno;
+    struct stat st{};
+    if (err == EEXIST && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
+    return os_error(dir, "cannot create folder", err);
+  }
+  if (::chmod(dir.c_str(), mode) != 0) return os_error(dir, "cannot set the mode of", errno);
   return Status::Ok();
 }
 

@@ -160,10 +160,6 @@ bool has_answered_descendant(const Item& group, const Answers& answers) {
   return false;
 }
 
-Status invalid(const Item& item, const std::string& what) {
-  return {Errc::invalid_response, "item '" + item.link_id + "': " + what};
-}
-
 }  // namespace
 
 const std::string& LocalizedText::in(std::string_view lang) const {
@@ -357,37 +353,43 @@ void drop_disabled_answers(const Questionnaire& q, Answers& answers) {
   }
 }
 
-Status validate_answers(const Questionnaire& q, const Answers& answers) {
+std::optional<AnswerProblem> first_answer_problem(const Questionnaire& q, const Answers& answers) {
+  auto unfit = [](const Item& item, std::string what) { return AnswerProblem{item.link_id, false, std::move(what)}; };
   Enablement enablement(q, answers);
   for (const auto& [link_id, value] : answers.all()) {
     const Item* item = q.find(link_id);
-    if (!item) return {Errc::invalid_response, "item '" + link_id + "': unknown linkId"};
+    if (!item) return AnswerProblem{link_id, false, "unknown linkId"};
     if (item->type == ItemType::group || item->type == ItemType::display) {
-      return invalid(*item, std::string("is a ") + item_type_name(item->type) + " item and takes no answer");
+      return unfit(*item, std::string("is a ") + item_type_name(item->type) + " item and takes no answer");
     }
     if (!item->answerable()) {
-      return invalid(*item, std::string("is ") +
-                                (item->calculated ? "calculated" : item->hidden ? "hidden" : "read-only") +
-                                "; its value is computed, not answered");
+      return unfit(*item, std::string("is ") +
+                              (item->calculated ? "calculated" : item->hidden ? "hidden" : "read-only") +
+                              "; its value is computed, not answered");
     }
     if (const auto* c = std::get_if<Coding>(&value);
         c && item->type == ItemType::choice && !qjson::resolve_option(*item, *c)) {
-      return invalid(*item, "code '" + c->code + "' is not one of its answer options");
+      return unfit(*item, "code '" + c->code + "' is not one of its answer options");
     }
     if (!value_fits(*item, value)) {
-      return invalid(*item, std::string("answer is not a valid ") + item_type_name(item->type) + " value");
+      return unfit(*item, std::string("answer is not a valid ") + item_type_name(item->type) + " value");
     }
-    if (!enablement.enabled(*item))
-      return invalid(*item, "is disabled by enableWhen and must not be answered");
+    if (!enablement.enabled(*item)) return unfit(*item, "is disabled by enableWhen and must not be answered");
   }
   for (const Item* item : q.flatten()) {
     if (!item->required || !enablement.enabled(*item)) continue;
     if (item->type != ItemType::group && !item->answerable()) continue;
     bool answered = item->type == ItemType::group ? has_answered_descendant(*item, answers)
                                                   : answers.get(item->link_id) != nullptr;
-    if (!answered) return invalid(*item, "required item is not answered");
+    if (!answered) return AnswerProblem{item->link_id, true, "required item is not answered"};
   }
-  return Status::Ok();
+  return std::nullopt;
+}
+
+Status validate_answers(const Questionnaire& q, const Answers& answers) {
+  const std::optional<AnswerProblem> p = first_answer_problem(q, answers);
+  if (!p) return Status::Ok();
+  return {Errc::invalid_response, "item '" + p->link_id + "': " + p->what};
 }
 
 namespace {

@@ -250,10 +250,19 @@ struct Assessment {
 // Whether the result must raise a crisis alert (a critical item or flag).
 bool is_critical(const Assessment& a);
 
+// The first thing validate_answers refuses: the linkId (of an answer, or of
+// an enabled required item or group left unanswered) and why.
+struct AnswerProblem {
+  std::string link_id;
+  bool unanswered = false;  // a required item or group with no answer
+  std::string what;         // "required item is not answered"
+};
+std::optional<AnswerProblem> first_answer_problem(const Questionnaire& q, const Answers& answers);
+
 // Checks the answers against the questionnaire: every answered linkId exists
 // and is enabled, each value has the item's type, codes are among the item's
 // options, and every enabled required item is answered. Errors are
-// Errc::invalid_response and name the linkId.
+// Errc::invalid_response and name the linkId (first_answer_problem).
 Status validate_answers(const Questionnaire& q, const Answers& answers);
 
 // validate_answers, then score, band and flags.

@@ -1,9 +1,9 @@
 #include "kiosk/session.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "kiosk/patient_code.h"
+#include "kiosk/utc_time.h"
 
 namespace outpost {
 
@@ -26,21 +26,6 @@ namespace {
 // The engine's own check: the right kind of value, a finite decimal, a real
 // date, one of the options for a choice.
 bool answer_fits(const Item& item, const AnswerValue& value) { return item.answerable() && value_fits(item, value); }
-
-// "2026-01-01T00:00:00Z"
-std::string iso8601_utc(std::int64_t wall_ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> t{milliseconds(wall_ms)};
-  const sys_days day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> hms{t - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
 
 void zero_string(std::string& s) {
   std::fill(s.begin(), s.end(), '\0');
@@ -454,7 +439,7 @@ void Session::go_to_page(std::size_t index) {
 }
 
 ResponseMeta Session::response_meta() const {
-  return {language_, patient_code_, iso8601_utc(clock_.wall_ms())};
+  return {language_, patient_code_, format_utc(clock_.wall_ms())};
 }
 
 void Session::set_answer_error(PatientError e, const std::string& link_id) {
@@ -462,24 +447,31 @@ void Session::set_answer_error(PatientError e, const std::string& link_id) {
   error_link_id_ = link_id;
 }
 
-// Which item stops the submit of questionnaire `qi`: first an answer the
-// engine refuses, then an enabled required item left unanswered.
+// Which item stops the submit of questionnaire `qi`, as the engine sees it
+// (first_answer_problem). A required group left empty is named by its first
+// question, the page the patient can answer.
 void Session::report_unfit_answers(std::size_t qi) {
   const Questionnaire& q = *checkin_[qi];
-  for (const auto& [link_id, value] : answers_[qi].all()) {
-    const Item* item = q.find(link_id);
-    if (item == nullptr || !answer_fits(*item, value)) {
-      set_answer_error(PatientError::answer_invalid, link_id);
-      return;
-    }
+  const std::optional<AnswerProblem> p = first_answer_problem(q, answers_[qi]);
+  if (!p) {  // assess() fails only where validate_answers does
+    error_ = PatientError::submit_failed;
+    error_link_id_.clear();
+    return;
+  }
+  if (!p->unanswered) {
+    set_answer_error(PatientError::answer_invalid, p->link_id);
+    return;
   }
   for (const Page& page : all_pages()) {
-    if (page.questionnaire == &q && page.item->required && answers_[qi].get(page.item->link_id) == nullptr) {
-      set_answer_error(PatientError::answer_required, page.item->link_id);
-      return;
+    if (page.questionnaire != &q || page.item->type == ItemType::display) continue;
+    for (const Item* up = page.item; up != nullptr; up = q.parent_of(up->link_id)) {
+      if (up->link_id == p->link_id) {
+        set_answer_error(PatientError::answer_required, page.item->link_id);
+        return;
+      }
     }
   }
-  set_answer_error(PatientError::answer_invalid, std::string());
+  set_answer_error(PatientError::answer_required, p->link_id);
 }
 
 bool Session::submit() {

@@ -36,4 +36,11 @@ bool in_windows(const std::vector<TimeWindow>& windows, int minute_of_day) {
   return false;
 }
 
+int local_minute_of_day(std::int64_t wall_ms, std::int32_t offset_s) {
+  constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
+  std::int64_t ms = (wall_ms + std::int64_t{offset_s} * 1000) % kDayMs;
+  if (ms < 0) ms += kDayMs;
+  return static_cast<int>(ms / 60'000);
+}
+
 }  // namespace outpost

@@ -1,20 +1,11 @@
 #include "sync/clinic_ingest.h"
 
 #include <sodium.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "kiosk/env.h"
-#include "kiosk/file_read.h"
 #include "kiosk/patient_code.h"
 #include "sync/bundle.h"
 #include "sync/payload.h"
@@ -51,18 +42,8 @@ std::string hash_hex(std::span<const std::uint8_t> bytes) {
   return hex;
 }
 
-// Bundles (at most 16 MiB, or one bigger record), heartbeats, questionnaires,
-// receipts: a reader sees the old file or the new one, and the drop box's
-// ETag changes with every receipt (WriteOptions::newer_mtime).
-Status write_file_atomic(const fs::path& file, std::span<const std::uint8_t> bytes, mode_t mode) {
-  return Env::system().write_atomic(
-      file, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-      {mode, /*exact_mode=*/true, /*replace=*/true, /*newer_mtime=*/true});
-}
-
-Result<std::string> read_file(const fs::path& file) {
-  return read_file_checked(file, 64 << 20, "file");
-}
+// Bundles (at most 16 MiB, or one bigger record), heartbeats, questionnaires.
+constexpr std::size_t kMaxFileBytes = 64 << 20;
 
 std::span<const std::uint8_t> as_bytes(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -123,17 +104,16 @@ Result<ClinicRecord> to_clinic_record(const Record& rec, const SecretBytes& plai
 
 }  // namespace
 
-Result<QuestionnaireLibrary> QuestionnaireLibrary::load(const fs::path& dir, const CrisisRules& rules) {
+Result<QuestionnaireLibrary> QuestionnaireLibrary::load(const fs::path& dir, const CrisisRules& rules, Env& env) {
   QuestionnaireLibrary lib;
-  std::error_code ec;
+  auto names = env.list(dir);
+  if (!names.ok()) return Status(Errc::not_found, "cannot list questionnaires: " + names.status().message());
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".json") files.push_back(e.path());
+  for (const std::string& n : *names) {
+    if (fs::path(n).extension() == ".json") files.push_back(dir / n);
   }
-  if (ec) return Status(Errc::not_found, dir.string() + ": cannot list questionnaires: " + ec.message());
-  std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    auto text = read_file(f);
+    auto text = env.read(f, kMaxFileBytes, "file");
     if (!text.ok()) return text.status();
     auto q = Questionnaire::parse(*text, f.string());
     if (!q.ok()) return q.status();
@@ -318,14 +298,14 @@ Status Ingester::retry_quarantined(RetryReport& report) {
 Status Ingester::write_receipts(const fs::path& dir, const SigningSecretKey& clinic_key, IngestReport& report) {
   auto kiosks = store_.kiosks();
   if (!kiosks.ok()) return kiosks.status();
-  std::error_code ec;
   // The drop box's server (another user) reads receipts: the folder is made
   // 0755 whatever the tool's umask (outpost-clinic runs with 077).
-  if (fs::create_directories(dir, ec) && !ec) {
-    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                             fs::perms::others_read | fs::perms::others_exec, ec);
+  if (dir.has_parent_path()) {
+    if (Status s = env_.create_dirs(dir.parent_path()); !s.ok()) return s;
   }
-  if (ec) return Status(Errc::io_error, dir.string() + ": cannot create the receipts folder: " + ec.message());
+  if (Status s = env_.create_dir(dir, 0755); !s.ok()) {
+    return Status(s.code(), "cannot create the receipts folder: " + s.message());
+  }
   for (const std::string& kiosk : *kiosks) {
     if (!validate_kiosk_id(kiosk).ok()) continue;
     auto entries = store_.receipt_entries(kiosk);
@@ -335,7 +315,13 @@ Status Ingester::write_receipts(const fs::path& dir, const SigningSecretKey& cli
     const Bytes bytes = encode_receipt(r, clinic_key);
     // World-readable on purpose: the drop box's server reads it, and it
     // holds no patient data.
-    if (Status s = write_file_atomic(dir / (kiosk + ".json"), bytes, 0644); !s.ok()) return s;
+    // A reader sees the old receipt or the new one, and the drop box's ETag
+    // changes with every receipt (newer_mtime).
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (Status s = env_.write_atomic(dir / (kiosk + ".json"), text,
+                                     {0644, /*exact_mode=*/true, /*replace=*/true, /*newer_mtime=*/true});
+        !s.ok())
+      return s;
     ++report.receipts;
   }
   return Status::Ok();
@@ -361,50 +347,68 @@ Status Ingester::ingest_heartbeat(std::string_view rel_path, std::span<const std
   return Status::Ok();
 }
 
-Status Ingester::ingest_folder(const fs::path& root, IngestReport& report) {
-  std::error_code ec;
-  if (!fs::is_directory(root, ec)) return Status(Errc::not_found, root.string() + ": not a folder");
-  std::vector<fs::path> bundles, statuses;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    const fs::path& p = it->path();
-    if (p.filename().string().starts_with(".")) {
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
+namespace {
+
+// Folders below the drop box's root: inbox/<kiosk>/, status/. Deeper than
+// this is not a drop box (and a folder link that loops ends here).
+constexpr int kMaxDepth = 8;
+
+// The relative paths of the plain files below `root`/`rel`, skipping names
+// that start with '.' (temp files, and folders of them) and anything that is
+// neither a file nor a folder (a FIFO, a device).
+Status walk(Env& env, const fs::path& root, const fs::path& rel, int depth, std::vector<fs::path>& files) {
+  auto names = env.list(root / rel);
+  if (!names.ok()) return Status(Errc::io_error, root.string() + ": cannot list: " + names.status().message());
+  for (const std::string& n : *names) {
+    if (n.starts_with(".")) continue;
+    auto info = env.stat(root / rel / n);
+    if (!info.ok()) return info.status();
+    if (!info->has_value()) continue;  // gone meanwhile
+    if ((*info)->regular) {
+      files.push_back(rel / n);
+    } else if ((*info)->directory && depth < kMaxDepth) {
+      if (Status s = walk(env, root, rel / n, depth + 1, files); !s.ok()) return s;
     }
-    if (!it->is_regular_file()) continue;
-    const fs::path rel = fs::relative(p, root);
-    if (p.extension() == ".opb") bundles.push_back(rel);
-    if (p.extension() == ".json" && rel.parent_path().filename() == "status") statuses.push_back(rel);
   }
-  if (ec) return Status(Errc::io_error, root.string() + ": cannot list: " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Ingester::ingest_folder(const fs::path& root, IngestReport& report) {
+  auto top = env_.stat(root);
+  if (!top.ok()) return top.status();
+  if (!top->has_value() || !(*top)->directory) return Status(Errc::not_found, root.string() + ": not a folder");
+  std::vector<fs::path> files, bundles, statuses;
+  if (Status s = walk(env_, root, fs::path(), 0, files); !s.ok()) return s;
+  for (const fs::path& rel : files) {
+    if (rel.extension() == ".opb") bundles.push_back(rel);
+    if (rel.extension() == ".json" && rel.parent_path().filename() == "status") statuses.push_back(rel);
+  }
   std::sort(bundles.begin(), bundles.end());
   std::sort(statuses.begin(), statuses.end());
+  // When the drop box stored it: the file's mtime.
+  auto stored_ms = [&](const fs::path& rel) -> std::optional<std::int64_t> {
+    auto info = env_.stat(root / rel);
+    if (!info.ok() || !info->has_value()) return std::nullopt;
+    return (*info)->mtime_ms;
+  };
   for (const auto& rel : bundles) {
-    auto bytes = read_file(root / rel);
+    auto bytes = env_.read(root / rel, kMaxFileBytes, "file");
     if (!bytes.ok()) {  // an empty, huge or unreadable file is rejected; the others still go in
       ++report.rejected_bundles;
       report.rejections.push_back(bytes.status().message());
       continue;
     }
-    struct stat st{};
-    std::optional<std::int64_t> received;
-    if (::stat((root / rel).c_str(), &st) == 0) {
-      received = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
-    }
-    if (Status s = ingest_bundle(rel.string(), as_bytes(*bytes), report, received); !s.ok()) return s;
+    if (Status s = ingest_bundle(rel.string(), as_bytes(*bytes), report, stored_ms(rel)); !s.ok()) return s;
   }
   for (const auto& rel : statuses) {
-    auto bytes = read_file(root / rel);
+    auto bytes = env_.read(root / rel, kMaxFileBytes, "file");
     if (!bytes.ok()) {
       report.rejections.push_back(bytes.status().message());
       continue;
     }
-    struct stat st{};
-    std::int64_t received = clock_.wall_ms();
-    if (::stat((root / rel).c_str(), &st) == 0) {
-      received = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
-    }
+    const std::int64_t received = stored_ms(rel).value_or(clock_.wall_ms());
     if (Status s = ingest_heartbeat(rel.string(), as_bytes(*bytes), received, report); !s.ok()) return s;
   }
   return Status::Ok();

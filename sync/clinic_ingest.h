@@ -17,6 +17,7 @@
 
 #include "kiosk/clock.h"
 #include "kiosk/crisis_rules.h"
+#include "kiosk/env.h"
 #include "kiosk/questionnaire.h"
 #include "sync/clinic_store.h"
 #include "sync/dictionaries.h"
@@ -30,7 +31,8 @@ class QuestionnaireLibrary {
   // Loads every *.json in `dir`, with `rules` applied to each, so that the
   // `critical` flags the clinic recomputes are the kiosk's (the kiosk MUST
   // use the same rules file); errors name the file.
-  static Result<QuestionnaireLibrary> load(const std::filesystem::path& dir, const CrisisRules& rules);
+  static Result<QuestionnaireLibrary> load(const std::filesystem::path& dir, const CrisisRules& rules,
+                                           Env& env = Env::system());
   const Questionnaire* find(std::string_view url_version) const;
   // "<file>: <what>": crisis rules that could not be applied, suicide-risk
   // items no rule covers. Not errors: the clinic still imports.
@@ -60,12 +62,15 @@ struct RetryReport {
   std::vector<std::string> reasons;      // "record <id>: <reason>" of each that remains
 };
 
+// Reads and writes files only through `env` (folders, bundles, heartbeats,
+// receipts); the kiosk keys are read by sync/keys.h.
 class Ingester {
  public:
   Ingester(const ClinicDir& clinic, const SealingKeyPair& sealing, const Dictionaries& dicts,
-           const QuestionnaireLibrary& questionnaires, ClinicStore& store, const Clock& clock)
+           const QuestionnaireLibrary& questionnaires, ClinicStore& store, const Clock& clock,
+           Env& env = Env::system())
       : clinic_(clinic), sealing_(sealing), dicts_(dicts), questionnaires_(questionnaires), store_(store),
-        clock_(clock) {}
+        clock_(clock), env_(env) {}
 
   // One bundle file; `rel_path` is where it sits under the source root
   // ("inbox/<kiosk>/<name>.opb"). A rejection goes into the report, and so
@@ -99,6 +104,7 @@ class Ingester {
   const QuestionnaireLibrary& questionnaires_;
   ClinicStore& store_;
   const Clock& clock_;
+  Env& env_;
 };
 
 }  // namespace outpost::sync

@@ -1,23 +1,14 @@
 #include "sync/clinic_report.h"
 
 #include <algorithm>
-#include <ctime>
 #include <sstream>
 
 #include "kiosk/terminal_text.h"
+#include "kiosk/utc_time.h"
 
 namespace outpost::sync {
 
 namespace {
-
-std::string iso_time(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
@@ -66,10 +57,10 @@ void write_records_csv(const std::vector<ClinicRecord>& records, std::ostream& o
   };
   out << "record_id,kiosk,kind,created,questionnaire,subject,authored,score,severity,flags,created_corrected,clock\n";
   for (const auto& r : records) {
-    out << r.id << "," << field(r.kiosk_id) << "," << r.kind << "," << iso_time(r.created_ms) << ","
+    out << r.id << "," << field(r.kiosk_id) << "," << r.kind << "," << format_utc(r.created_ms) << ","
         << field(r.questionnaire) << "," << field(r.subject) << "," << field(r.authored) << ","
         << format_score(r.score) << "," << field(r.severity) << "," << field(join(r.flags, ";")) << ","
-        << (r.corrected_ms ? iso_time(*r.corrected_ms) : "") << "," << field(r.clock_note) << "\n";
+        << (r.corrected_ms ? format_utc(*r.corrected_ms) : "") << "," << field(r.clock_note) << "\n";
   }
 }
 

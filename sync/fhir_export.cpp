@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <limits>
 #include <optional>
 #include <set>
 #include <tuple>
+
+#include "kiosk/utc_time.h"
 
 namespace outpost::sync {
 
@@ -41,15 +42,6 @@ constexpr ScoreCode kScoreCodes[] = {
 // SNOMED CT: the finding a critical answer (PHQ-9 item 9) raises.
 constexpr std::string_view kAtRiskForSuicide = "225444004";
 constexpr std::string_view kAtRiskForSuicideDisplay = "At risk for suicide (finding)";
-
-std::string iso_time(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string url_of(const std::string& canonical) {
   return canonical.substr(0, canonical.find('|'));
@@ -184,7 +176,7 @@ class Exporter {
                                                                     {"code", "survey"},
                                                                     {"display", "Survey"}}})}}})},
                 {"code", score_code(r.questionnaire)},
-                {"effectiveDateTime", r.authored.empty() ? iso_time(r.created_ms) : r.authored},
+                {"effectiveDateTime", r.authored.empty() ? format_utc(r.created_ms) : r.authored},
                 {"derivedFrom", json::array({reference("QuestionnaireResponse", r.id, refs_)})},
                 {"device", device(r.kiosk_id)}};
     if (auto p = patient(r, o_)) obs["subject"] = *p;
@@ -219,7 +211,7 @@ class Exporter {
            json::array(
                {{{"system", kSnomed}, {"code", kAtRiskForSuicide}, {"display", kAtRiskForSuicideDisplay}}})},
           {"text", what}}},
-        {"period", {{"start", r.authored.empty() ? iso_time(r.created_ms) : r.authored}}},
+        {"period", {{"start", r.authored.empty() ? format_utc(r.created_ms) : r.authored}}},
         {"author", device(r.kiosk_id)}};
     // Flag.subject is required; an anonymous walk-in is named, not identified.
     if (auto p = patient(r, o_)) {

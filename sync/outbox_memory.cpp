@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "sync/receipt_rules.h"
+
 namespace outpost::sync {
 
 MemoryOutbox::MemoryOutbox() { randombytes_buf(generation_.data(), generation_.size()); }
@@ -111,16 +113,20 @@ Status MemoryOutbox::mark_accepted(std::uint64_t bundle_seq, std::int64_t now_ms
 
 Result<ReceiptEffect> MemoryOutbox::apply_receipt(const ReceiptOutbox& entry, std::int64_t issued_ms,
                                                   std::int64_t now_ms) {
+  auto plan = plan_receipt(entry, generation_, last_bundle_,
+                           [this](std::uint64_t seq) -> Result<std::optional<KnownBundle>> {
+                             auto it = bundles_.find(seq);
+                             if (it == bundles_.end()) return std::optional<KnownBundle>();
+                             return std::optional<KnownBundle>(KnownBundle{it->second.digest, it->second.chain});
+                           });
+  if (!plan.ok()) return plan.status();
   ReceiptEffect fx;
-  if (entry.generation != generation_) {
-    fx.problems.push_back("receipt is for outbox generation " + generation_hex(entry.generation) +
-                          ", not this one (" + generation_hex(generation_) + ")");
-    return fx;
-  }
+  fx.problems = std::move(plan->problems);
+  if (!plan->for_this_outbox) return fx;
   auto open = [](BundleState s) { return s == BundleState::made || s == BundleState::accepted; };
-  auto confirm_upto = [&](std::uint64_t lo, std::uint64_t hi) {
+  for (const ReceiptPlan::Range& range : plan->confirm) {
     for (auto& [seq, b] : bundles_) {
-      if (seq < lo || seq > hi || !open(b.bundle.state)) continue;
+      if (seq < range.first || seq > range.last || !open(b.bundle.state)) continue;
       for (auto& [rs, row] : records_) {
         if (row.bundle_seq == seq &&
             (row.state == RecordState::in_bundle || row.state == RecordState::accepted)) {
@@ -134,33 +140,8 @@ Result<ReceiptEffect> MemoryOutbox::apply_receipt(const ReceiptOutbox& entry, st
       b.state_ms = now_ms;
       ++fx.confirmed_bundles;
     }
-  };
-  std::uint64_t known = 0;
-  if (entry.through > last_bundle_) {
-    fx.problems.push_back("receipt confirms bundles up to " + std::to_string(entry.through) +
-                          " but this outbox has made only " + std::to_string(last_bundle_) + "; ignored");
-  } else if (entry.through > 0) {
-    auto it = bundles_.find(entry.through);
-    if (it != bundles_.end() && it->second.chain != entry.chain) {
-      fx.problems.push_back("receipt's bundles 1-" + std::to_string(entry.through) +
-                            " are not the bundles this kiosk made; nothing confirmed from it");
-    } else if (it != bundles_.end()) {
-      confirm_upto(1, entry.through);
-      known = entry.through;
-    }
   }
-  for (const auto& a : entry.also) {
-    if (a.seq > last_bundle_) continue;
-    auto it = bundles_.find(a.seq);
-    if (it == bundles_.end()) continue;
-    if (it->second.digest != a.digest) {
-      fx.problems.push_back("receipt names bundle " + std::to_string(a.seq) + " with other content; ignored");
-      continue;
-    }
-    confirm_upto(a.seq, a.seq);
-    known = std::max(known, a.seq);
-  }
-  for (const auto& x : entry.rejected) {
+  for (const ReceiptRejection& x : plan->reject) {
     auto it = std::find_if(bundles_.begin(), bundles_.end(),
                            [&](const auto& kv) { return kv.second.bundle.name == x.name && open(kv.second.bundle.state); });
     if (it == bundles_.end()) continue;
@@ -180,14 +161,12 @@ Result<ReceiptEffect> MemoryOutbox::apply_receipt(const ReceiptOutbox& entry, st
     }
     ++fx.rejected_bundles;
   }
-  if (known > 0) {
-    for (auto& [seq, b] : bundles_) {
-      if (seq >= known || b.bundle.state != BundleState::accepted) continue;
-      for (auto& [rs, row] : records_)
-        if (row.bundle_seq == seq && row.state == RecordState::accepted) row.state = RecordState::in_bundle;
-      b.bundle.state = BundleState::made;
-      ++fx.resend_bundles;
-    }
+  for (auto& [seq, b] : bundles_) {
+    if (seq >= plan->resend_below || b.bundle.state != BundleState::accepted) continue;
+    for (auto& [rs, row] : records_)
+      if (row.bundle_seq == seq && row.state == RecordState::accepted) row.state = RecordState::in_bundle;
+    b.bundle.state = BundleState::made;
+    ++fx.resend_bundles;
   }
   if (!receipt_ms_ || *receipt_ms_ < issued_ms) receipt_ms_ = issued_ms;
   return fx;

@@ -1,7 +1,8 @@
 // MemoryOutbox: the Outbox (sync/outbox.h) in memory, nothing durable. For
 // tests of sync policy without SQLite: tests/sync/sync_loop_test.cpp runs
 // the same cases on it and on SqliteOutbox, so a difference those cases
-// reach fails a test. It repeats SqliteOutbox's receipt rules in memory.
+// reach fails a test. What a receipt does is decided by plan_receipt
+// (sync/receipt_rules.h), as for SqliteOutbox; this class stores the outcome.
 // `fail_appends_with` makes append fail as a full disk would.
 #pragma once
 

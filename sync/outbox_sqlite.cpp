@@ -1,6 +1,7 @@
 // SQLite adapter for the Outbox (docs/design.md, "Outbox").
 #include "sync/outbox_sqlite.h"
 
+#include "sync/receipt_rules.h"
 #include "sync/sqlite_db.h"
 
 #include <sodium.h>
@@ -435,77 +436,43 @@ Status SqliteOutbox::mark_accepted(std::uint64_t bundle_seq, std::int64_t now_ms
 
 Result<ReceiptEffect> SqliteOutbox::apply_receipt(const ReceiptOutbox& entry, std::int64_t issued_ms,
                                                   std::int64_t now_ms) {
-  ReceiptEffect fx;
-  if (entry.generation != db_->generation) {
-    fx.problems.push_back("receipt is for outbox generation " + generation_hex(entry.generation) + ", not this one (" +
-                          generation_hex(db_->generation) + ")");
-    return fx;
-  }
   Transaction tx(*db_);
   if (auto s = tx.begin(); !s.ok()) return s;
   auto last = meta_int(*db_, "bundle_seq");
   if (!last.ok()) return last.status();
   const auto made = static_cast<std::uint64_t>(last->value_or(0));
-
-  auto confirm_upto = [&](std::uint64_t lo, std::uint64_t hi) -> Status {
-    auto r = run(*db_,
-                 "UPDATE records SET state=3, state_ms=? WHERE state IN (1, 2) AND bundle_seq IN "
-                 "(SELECT seq FROM bundles WHERE seq BETWEEN ? AND ? AND state IN (0, 1))",
-                 {now_ms, i64(lo), i64(hi)}, "confirm records");
-    if (!r.ok()) return r.status();
-    fx.confirmed_records += *r;
-    auto b = run(*db_,
-                 "UPDATE bundles SET state=2, state_ms=?, bytes=NULL WHERE seq BETWEEN ? AND ? AND state IN (0, 1)",
-                 {now_ms, i64(lo), i64(hi)}, "confirm bundles");
-    if (!b.ok()) return b.status();
-    fx.confirmed_bundles += *b;
-    return Status::Ok();
-  };
-  // The stored digest and chain of bundle `seq`; false when it is gone (pruned).
-  auto lookup = [&](std::uint64_t seq, BundleDigest& digest, BundleChain& chain) -> Result<bool> {
+  auto lookup = [&](std::uint64_t seq) -> Result<std::optional<KnownBundle>> {
     auto q = db_->prepare("SELECT digest, chain FROM bundles WHERE seq=?");
     if (!q.ok()) return q.status();
     sqlite3_bind_int64(q->get(), 1, i64(seq));
     int rc = sqlite3_step(q->get());
-    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_DONE) return std::optional<KnownBundle>();
     if (rc != SQLITE_ROW) return db_->error(rc, "read bundle");
-    column_fixed(q->get(), 0, digest);
-    column_fixed(q->get(), 1, chain);
-    return true;
+    KnownBundle k;
+    column_fixed(q->get(), 0, k.digest);
+    column_fixed(q->get(), 1, k.chain);
+    return std::optional<KnownBundle>(k);
   };
+  auto plan = plan_receipt(entry, db_->generation, made, lookup);
+  if (!plan.ok()) return plan.status();
+  ReceiptEffect fx;
+  fx.problems = std::move(plan->problems);
+  if (!plan->for_this_outbox) return fx;
 
-  std::uint64_t known = 0;  // the highest bundle the clinic says it has
-  if (entry.through > made) {
-    fx.problems.push_back("receipt confirms bundles up to " + std::to_string(entry.through) +
-                          " but this outbox has made only " + std::to_string(made) + "; ignored");
-  } else if (entry.through > 0) {
-    BundleDigest d{};
-    BundleChain c{};
-    auto found = lookup(entry.through, d, c);
-    if (!found.ok()) return found.status();
-    if (*found && c != entry.chain) {
-      fx.problems.push_back("receipt's bundles 1-" + std::to_string(entry.through) +
-                            " are not the bundles this kiosk made; nothing confirmed from it");
-    } else if (*found) {
-      if (auto s = confirm_upto(1, entry.through); !s.ok()) return s;
-      known = entry.through;
-    }
+  for (const ReceiptPlan::Range& range : plan->confirm) {
+    auto r = run(*db_,
+                 "UPDATE records SET state=3, state_ms=? WHERE state IN (1, 2) AND bundle_seq IN "
+                 "(SELECT seq FROM bundles WHERE seq BETWEEN ? AND ? AND state IN (0, 1))",
+                 {now_ms, i64(range.first), i64(range.last)}, "confirm records");
+    if (!r.ok()) return r.status();
+    fx.confirmed_records += *r;
+    auto b = run(*db_,
+                 "UPDATE bundles SET state=2, state_ms=?, bytes=NULL WHERE seq BETWEEN ? AND ? AND state IN (0, 1)",
+                 {now_ms, i64(range.first), i64(range.last)}, "confirm bundles");
+    if (!b.ok()) return b.status();
+    fx.confirmed_bundles += *b;
   }
-  for (const auto& a : entry.also) {
-    if (a.seq > made) continue;
-    BundleDigest d{};
-    BundleChain c{};
-    auto found = lookup(a.seq, d, c);
-    if (!found.ok()) return found.status();
-    if (!*found) continue;
-    if (d != a.digest) {
-      fx.problems.push_back("receipt names bundle " + std::to_string(a.seq) + " with other content; ignored");
-      continue;
-    }
-    if (auto s = confirm_upto(a.seq, a.seq); !s.ok()) return s;
-    known = std::max(known, a.seq);
-  }
-  for (const auto& x : entry.rejected) {
+  for (const ReceiptRejection& x : plan->reject) {
     auto q = db_->prepare("SELECT seq FROM bundles WHERE name=? AND state IN (0, 1)");
     if (!q.ok()) return q.status();
     sqlite3_bind_text(q->get(), 1, x.name.c_str(), -1, SQLITE_TRANSIENT);
@@ -529,15 +496,14 @@ Result<ReceiptEffect> SqliteOutbox::apply_receipt(const ReceiptOutbox& entry, st
     if (!rec.ok()) return rec.status();
     ++fx.rejected_bundles;
   }
-  // Accepted by the drop box, below what the clinic has, yet not ingested:
-  // the drop box lost it. Upload it again.
-  if (known > 0) {
+  if (plan->resend_below > 0) {
+    const std::int64_t below = i64(plan->resend_below);
     auto r = run(*db_,
                  "UPDATE records SET state=1 WHERE state=2 AND bundle_seq IN "
                  "(SELECT seq FROM bundles WHERE state=1 AND seq < ?)",
-                 {i64(known)}, "re-send skipped records");
+                 {below}, "re-send skipped records");
     if (!r.ok()) return r.status();
-    auto b = run(*db_, "UPDATE bundles SET state=0 WHERE state=1 AND seq < ?", {i64(known)}, "re-send skipped bundles");
+    auto b = run(*db_, "UPDATE bundles SET state=0 WHERE state=1 AND seq < ?", {below}, "re-send skipped bundles");
     if (!b.ok()) return b.status();
     fx.resend_bundles = *b;
   }

@@ -42,14 +42,7 @@ SyncLoop::SyncLoop(Outbox& outbox, Transport& transport, const Clock& clock, con
       options_(std::move(options)),
       // Seeded per kiosk so a fleet that lost the same link spreads out.
       backoff_(options_.backoff, std::hash<std::string>{}(options_.kiosk_id)),
-      sizer_(options_.sizes) {
-  local_minute_of_day = [this] {
-    const std::time_t t = static_cast<std::time_t>(clock_.wall_ms() / 1000);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    return tm.tm_hour * 60 + tm.tm_min;
-  };
-}
+      sizer_(options_.sizes) {}
 
 Result<std::optional<StoredBundle>> SyncLoop::make(std::size_t max_bytes) {
   auto boot = boot_.boot_id();
@@ -146,7 +139,9 @@ Result<PassReport> SyncLoop::run_pass() {
   }
 
   // 2. Bulk: bundles made earlier, then new ones, unless held.
-  const bool held = gate_.bulk_paused() || !in_windows(options_.bulk_windows, local_minute_of_day());
+  const std::int64_t wall = clock_.wall_ms();
+  const bool held = gate_.bulk_paused() ||
+                    !in_windows(options_.bulk_windows, local_minute_of_day(wall, clock_.local_offset_s(wall)));
   if (!held) {
     transport_.set_max_send_rate(options_.max_send_rate);
     pending = outbox_.pending_bundles();

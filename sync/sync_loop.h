@@ -125,8 +125,6 @@ class SyncLoop {
   bool ready() const { return backoff_.ready(clock_.monotonic()); }
   Clock::Duration wait() const { return backoff_.wait(clock_.monotonic()); }
   std::size_t bundle_limit() const { return sizer_.limit(); }
-  // Minutes after local midnight; replaced in tests.
-  std::function<int()> local_minute_of_day;
 
  private:
   // Uploads one stored bundle; true when delivered and acknowledged.

@@ -16,6 +16,7 @@
 #include "kiosk/app/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"
 #include "kiosk/terminal_text.h"
+#include "kiosk/utc_time.h"
 #include "sync/clinic_ingest.h"
 #include "sync/clinic_report.h"
 #include "sync/clinic_store_sqlite.h"
@@ -35,15 +36,6 @@ constexpr int kExitRejected = 2;
 int fail(const Status& s) {
   std::cerr << "outpost-clinic: " << terminal_safe(s.to_string()) << "\n";
   return 1;
-}
-
-std::string iso_time(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 Result<std::unique_ptr<app::ClinicApp>> open_db(const std::string& db) { return app::ClinicApp::open_store(db); }
@@ -112,7 +104,7 @@ int run_quarantine_list(const std::string& db, bool as_json) {
                       {"kind", sync::kind_name(q.record.kind)},
                       {"questionnaire", q.questionnaire.empty() ? nlohmann::json() : nlohmann::json(q.questionnaire)},
                       {"reason", q.reason},
-                      {"since", iso_time(q.since_ms)},
+                      {"since", format_utc(q.since_ms)},
                       {"since_ms", q.since_ms}});
     }
     std::cout << nlohmann::json{{"quarantined", held->size()}, {"records", rows}}.dump(2) << "\n";
@@ -121,7 +113,7 @@ int run_quarantine_list(const std::string& db, bool as_json) {
   std::cout << "record_id\tkiosk\tkind\tquestionnaire\tsince\treason\n";
   for (const auto& q : *held) {
     std::cout << q.record.id.to_string() << "\t" << q.kiosk_id << "\t" << sync::kind_name(q.record.kind) << "\t"
-              << (q.questionnaire.empty() ? "-" : q.questionnaire) << "\t" << iso_time(q.since_ms) << "\t"
+              << (q.questionnaire.empty() ? "-" : q.questionnaire) << "\t" << format_utc(q.since_ms) << "\t"
               << q.reason << "\n";
   }
   std::cout << "quarantined " << held->size() << "\n";
@@ -204,7 +196,7 @@ int run_alerts(const std::string& db) {
   if (!records.ok()) return fail(records.status());
   const auto flagged = sync::alerts_in_order(*records);
   for (const auto* r : flagged) {
-    std::cout << (sync::is_critical(*r) ? "CRITICAL " : "flag     ") << iso_time(r->created_ms) << "  "
+    std::cout << (sync::is_critical(*r) ? "CRITICAL " : "flag     ") << format_utc(r->created_ms) << "  "
               << terminal_safe(r->kiosk_id) << "  " << r->kind << "  "
               << terminal_safe(r->subject.empty() ? "(anonymous)" : r->subject) << "  "
               << terminal_safe(flag_list(r->flags)) << "  " << terminal_safe(r->questionnaire) << "  "
@@ -225,9 +217,9 @@ int run_fleet(const std::string& db) {
     const bool seen = e.received_ms > 0;
     const std::int64_t skew = e.heartbeat.clock_ms - e.received_ms;
     const std::string clock = sync::clock_check(e);
-    std::cout << terminal_safe(e.kiosk_id) << "\t" << (seen ? iso_time(e.received_ms) : "never") << "\t"
+    std::cout << terminal_safe(e.kiosk_id) << "\t" << (seen ? format_utc(e.received_ms) : "never") << "\t"
               << (seen ? std::to_string(e.heartbeat.queue_depth) : "-") << "\t"
-              << (e.heartbeat.oldest_queued_ms ? iso_time(*e.heartbeat.oldest_queued_ms) : "-") << "\t"
+              << (e.heartbeat.oldest_queued_ms ? format_utc(*e.heartbeat.oldest_queued_ms) : "-") << "\t"
               << (seen ? std::to_string(skew / 1000) : "-") << "\t"
               << (seen ? std::to_string(e.heartbeat.disk_free_bytes / (1024 * 1024)) : "-") << "\t"
               << e.last_bundle_seq << "\t" << (e.heartbeat.last_error.empty() ? "-" : terminal_safe(e.heartbeat.last_error)) << "\t"

@@ -31,8 +31,6 @@ void register_export(CLI::App& app, CommonOptions& common, int& exit_code);  // 
 // with --data-dir applied; and the kiosk's outbox and Submit path from it.
 Result<SiteConfig> load_config(const CommonOptions& common);
 Result<std::unique_ptr<sync::KioskOutbox>> open_kiosk_outbox(const CommonOptions& common);
-// "2026-01-01T00:00:00Z" for a wall clock in ms since the epoch.
-std::string format_utc(std::int64_t wall_ms);
 
 // `assess submit` (outpostctl_submit.cpp): runs the kiosk's Submit path and
 // prints the record id. Returns the exit code; kExitStorageFull when the data

@@ -17,6 +17,7 @@
 #include "kiosk/app/sync_wiring.h"
 #include "kiosk/file_read.h"
 #include "kiosk/terminal_text.h"
+#include "kiosk/utc_time.h"
 
 namespace outpost::ctl {
 
@@ -141,15 +142,6 @@ int run_status(const CommonOptions& common, bool as_json) {
   return key.empty() ? 0 : 3;
 }
 }  // namespace
-
-std::string format_utc(std::int64_t wall_ms) {
-  std::time_t t = static_cast<std::time_t>(wall_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Result<SiteConfig> load_config(const CommonOptions& common) {
   auto loaded = load_program_config(common.config_file, common.data_dir);

@@ -10,6 +10,7 @@
 #include "kiosk/file_read.h"
 #include "kiosk/patient_code.h"
 #include "kiosk/terminal_text.h"
+#include "kiosk/utc_time.h"
 
 namespace outpost::ctl {
 

@@ -11,6 +11,7 @@
 
 #include "kiosk/patient_code.h"
 #include "kiosk/questionnaire.h"
+#include "kiosk/utc_time.h"
 
 namespace outpost::bench {
 
@@ -52,12 +53,7 @@ inline ResponseMeta random_meta(const Questionnaire& q, std::mt19937_64& rng) {
   }
   // 2026-2027, second resolution, UTC.
   std::int64_t t = 1767225600 + static_cast<std::int64_t>(rng() % (2 * 365 * 86400));
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  m.authored = buf;
+  m.authored = format_utc(t * 1000);
   return m;
 }
 

@@ -57,6 +57,7 @@ void contract(Env& env, const fs::path& root) {
   REQUIRE(info->has_value());
   CHECK((*info)->size == 4);
   CHECK_FALSE((*info)->directory);
+  CHECK((*info)->regular);
 
   // Create-only: the file there is kept, byte for byte.
   Status again = env.write_atomic(f, "three", {0640, true, /*replace=*/false});
@@ -91,6 +92,17 @@ void contract(Env& env, const fs::path& root) {
   auto free = env.free_bytes(root);
   REQUIRE(free.ok());
   CHECK(*free > 0);
+
+  // One folder with its own mode; there already: ok and left alone.
+  REQUIRE(env.create_dir(root / "shared", 0755).ok());
+  auto shared = env.stat(root / "shared");
+  REQUIRE(shared.ok());
+  REQUIRE(shared->has_value());
+  CHECK((*shared)->directory);
+  CHECK_FALSE((*shared)->regular);
+  CHECK(env.create_dir(root / "shared", 0700).ok());
+  CHECK_FALSE(env.create_dir(root / "none" / "below", 0755).ok());
+  CHECK_FALSE(env.create_dir(root / "a.txt", 0755).ok());
 }
 
 }  // namespace
@@ -105,12 +117,27 @@ TEST_CASE("Env contract: PosixEnv") {
   struct stat st{};
   REQUIRE(::stat((p.root / "secret").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+  // create_dir's mode whatever the umask, as receipts' folder needs.
+  const mode_t strict = ::umask(077);
+  REQUIRE(p.env->create_dir(p.root / "open", 0755).ok());
+  ::umask(strict);
+  REQUIRE(::stat((p.root / "open").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0755);
+  // A FIFO is neither a folder nor a plain file.
+  REQUIRE(::mkfifo((p.root / "pipe").c_str(), 0600) == 0);
+  auto pipe = p.env->stat(p.root / "pipe");
+  REQUIRE(pipe.ok());
+  REQUIRE(pipe->has_value());
+  CHECK_FALSE((*pipe)->directory);
+  CHECK_FALSE((*pipe)->regular);
   for (const auto& e : fs::directory_iterator(p.root)) CHECK(e.path().filename().string().rfind(".tmp-", 0) != 0);
 }
 
 TEST_CASE("Env contract: MemEnv") {
   Place p(false);
   contract(*p.env, p.root);
+  const auto& mem = static_cast<const MemEnv&>(*p.env);
+  CHECK(mem.mode_of(p.root / "shared") == std::optional<mode_t>(0755));  // the first mode stays
 }
 
 TEST_CASE("MemEnv: a full disk refuses the write and keeps the old file, time is set by hand") {

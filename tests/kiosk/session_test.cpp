@@ -93,6 +93,18 @@ const std::string& valid_code() {
   return code;
 }
 
+// A check-in on one questionnaire, in English, past the patient code.
+struct OneQuestionnaire {
+  explicit OneQuestionnaire(const Questionnaire& q) : session(clock, config_with({"en"}), {&q}, sink) {
+    session.start_checkin();
+    if (session.screen() == Screen::language) REQUIRE(session.choose_language("en"));
+    REQUIRE(session.enter_patient_code(format_patient_code(valid_code())));
+  }
+  FakeClock clock;
+  MemorySubmitSink sink;
+  Session session;
+};
+
 // From the intro page: answers q1 and q2 of the mood questionnaire and
 // confirms each with next().
 void answer_mood(Session& s, const char* q1, const char* q2) {
@@ -756,12 +768,8 @@ TEST_CASE("the session refuses what the engine refuses, naming the item: NaN, 20
     "item": [{"linkId": "temp", "type": "decimal", "text": "Temperature", "required": true},
              {"linkId": "onset", "type": "date", "text": "Since when?", "required": true}]
   })", "vitals.json");
-  FakeClock clock;
-  MemorySubmitSink sink;
-  Session session(clock, config_with({"en"}), {&vitals}, sink);
-  session.start_checkin();
-  if (session.screen() == Screen::language) REQUIRE(session.choose_language("en"));
-  REQUIRE(session.enter_patient_code(format_patient_code(valid_code())));
+  OneQuestionnaire one(vitals);
+  Session& session = one.session;
   REQUIRE(session.current_page());
   REQUIRE(session.current_page()->item->link_id == "temp");
   CHECK_FALSE(session.answer(std::numeric_limits<double>::quiet_NaN()));
@@ -782,6 +790,32 @@ TEST_CASE("the session refuses what the engine refuses, naming the item: NaN, 20
   REQUIRE(session.next());
   REQUIRE(session.screen() == Screen::review);
   CHECK(session.submit());
+}
+
+TEST_CASE("a required group left empty stops submit and names the page to answer, not an empty linkId") {
+  static const Questionnaire history = parse_or_fail(R"({
+    "resourceType": "Questionnaire", "url": "urn:test:history", "status": "active",
+    "item": [{"linkId": "name", "type": "string", "text": "Name?"},
+             {"linkId": "meds", "type": "group", "text": "Medicines", "required": true,
+              "item": [{"linkId": "meds.intro", "type": "display", "text": "Any of these."},
+                       {"linkId": "meds.daily", "type": "string", "text": "Daily?"},
+                       {"linkId": "meds.weekly", "type": "string", "text": "Weekly?"}]}]
+  })", "history.json");
+  OneQuestionnaire one(history);
+  Session& session = one.session;
+  while (session.screen() == Screen::question) REQUIRE(session.next());
+  REQUIRE(session.screen() == Screen::review);
+  CHECK_FALSE(session.submit());
+  CHECK(session.screen() == Screen::review);
+  CHECK(session.error() == PatientError::answer_required);
+  CHECK(session.error_link_id() == "meds.daily");  // the group's first question
+  CHECK(one.sink.submitted.empty());
+  session.go_to_page(1);  // review lists the questions: name, meds.daily, meds.weekly
+  REQUIRE(session.current_page()->item->link_id == "meds.daily");
+  REQUIRE(session.answer(std::string("aspirin")));
+  while (session.screen() == Screen::question) REQUIRE(session.next());
+  CHECK(session.submit());
+  CHECK(session.error() == PatientError::none);
 }
 
 TEST_CASE("an answer changed after a partly failed submit is sent again, an unchanged one is not") {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/crisis_rules_toml.h"
+#include "kiosk/env.h"
 #include "sync/bundle.h"
 #include "sync/clinic_store_sqlite.h"
 #include "sync/payload.h"
@@ -279,6 +280,56 @@ TEST_CASE("receipts: signed by the clinic, contiguous range with its chain, late
   CHECK(o->rejected[0].reason.find("corrupt") != std::string::npos);
   // Not readable by others than the drop box? World-readable on purpose: no patient data.
   CHECK((fs::status(out / "kiosk-a.json").permissions() & fs::perms::others_read) != fs::perms::none);
+}
+
+TEST_CASE("ingest_folder and write_receipts run on MemEnv: the drop box's files, mtimes and the receipt's modes") {
+  Clinic c;
+  MemEnv env(1'767'225'000'000);
+  Ingester in(c.keys, c.sealing, c.dicts, c.lib, *c.store, c.clock, env);
+  const Bytes b1 = c.bundle(1, {c.sealed(RecordKind::audit, R"({"n":1})")});
+  Heartbeat hb;
+  hb.kiosk_id = "kiosk-a";
+  hb.version = "0.1.0";
+  hb.generation = "0102030405060708";
+  hb.seq = 1;
+  hb.queue_depth = 7;
+  const Bytes beat = encode_heartbeat(hb, c.kiosk.sk);
+  auto text = [](const Bytes& b) { return std::string(b.begin(), b.end()); };
+  REQUIRE(env.create_dirs("/drop/inbox/kiosk-a").ok());
+  REQUIRE(env.create_dirs("/drop/status").ok());
+  REQUIRE(env.create_dirs("/drop/.partial/inbox").ok());
+  REQUIRE(env.write_atomic("/drop/" + name(b1), text(b1)).ok());
+  REQUIRE(env.write_atomic("/drop/.partial/inbox/x.opb", "not read").ok());                 // a dot folder
+  REQUIRE(env.write_atomic("/drop/inbox/kiosk-a/.tmp-x.opb-12", "half written").ok());       // a temp file
+  env.advance_ms(2'000);
+  REQUIRE(env.write_atomic("/drop/status/kiosk-a.json", text(beat)).ok());
+
+  IngestReport r;
+  REQUIRE(in.ingest_folder("/drop", r).ok());
+  CHECK(r.new_records == 1);
+  CHECK(r.rejected_bundles == 0);
+  CHECK(r.rejections.empty());
+  CHECK(r.heartbeats == 1);
+  auto fleet = c.store->fleet();
+  REQUIRE(fleet.ok());
+  REQUIRE(fleet->size() == 1);
+  CHECK((*fleet)[0].heartbeat.queue_depth == 7);
+  CHECK((*fleet)[0].received_ms == 1'767'225'002'000);  // the file's mtime, not the clinic's clock
+
+  CHECK(in.ingest_folder("/nowhere", r).code() == Errc::not_found);
+
+  REQUIRE(in.write_receipts("/drop/receipts", *load_key<SigningSecretKey>(c.keys.signing_sk()), r).ok());
+  CHECK(r.receipts == 1);
+  CHECK(env.mode_of("/drop/receipts") == std::optional<mode_t>(0755));
+  CHECK(env.mode_of("/drop/receipts/kiosk-a.json") == std::optional<mode_t>(0644));
+  auto receipt_text = env.read("/drop/receipts/kiosk-a.json", 1 << 20, "receipt");
+  REQUIRE(receipt_text.ok());
+  const Bytes receipt_bytes(receipt_text->begin(), receipt_text->end());
+  auto receipt = verify_receipt(receipt_bytes, *load_key<SigningPublicKey>(c.keys.signing_pk()));
+  REQUIRE_MESSAGE(receipt.ok(), receipt.status().to_string());
+  REQUIRE(receipt->find(kGeneration) != nullptr);
+  CHECK(receipt->find(kGeneration)->through == 1);
+  CHECK_FALSE(fs::exists(c.dir / "drop"));  // nothing went to the disk
 }
 
 TEST_CASE("a bundle of another kiosk id is unknown") {

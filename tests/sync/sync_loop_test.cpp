@@ -43,6 +43,9 @@ std::unique_ptr<Outbox> fresh_outbox(const fs::path& dir) {
 #endif
 }
 
+constexpr std::int64_t kJan1Utc = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+constexpr std::int64_t kHourMs = 3'600'000;
+
 // A kiosk with an outbox (above) and a fake destination.
 struct Kiosk {
   TempDir dir;
@@ -197,15 +200,71 @@ TEST_CASE("bulk waits outside the configured time windows") {
   REQUIRE(window.ok());
   o.bulk_windows = {*window};
   SyncLoop loop(*k.outbox, k.transport, k.clock, k.boot, k.gate, o);
-  loop.local_minute_of_day = [] { return 12 * 60; };
+  k.clock.set_wall_ms(kJan1Utc + 12 * kHourMs);
   auto r = loop.run_pass();
   REQUIRE(r.ok());
   CHECK(r->bulk_held);
   CHECK(k.transport.calls.empty());
-  loop.local_minute_of_day = [] { return 23 * 60; };
+  k.clock.set_wall_ms(kJan1Utc + 23 * kHourMs);
   r = loop.run_pass();
   REQUIRE(r.ok());
   CHECK(r->drained);
+}
+
+TEST_CASE("bulk windows are in the kiosk's local time, as the Clock gives it: UTC-05:00 and a daylight saving change") {
+  Kiosk k;
+  SyncOptions o;
+  o.kiosk_id = "kiosk-a";
+  o.kiosk_key = k.keys.sk;
+  auto night = parse_time_window("22:00-06:00", "sync.bulk_windows[0]");
+  auto morning = parse_time_window("06:00-07:00", "sync.bulk_windows[1]");
+  REQUIRE(night.ok());
+  REQUIRE(morning.ok());
+  o.bulk_windows = {*night};
+  SyncLoop loop(*k.outbox, k.transport, k.clock, k.boot, k.gate, o);
+  k.clock.set_local_offset_s(-5 * 3600);
+  k.clock.set_wall_ms(kJan1Utc + 25 * kHourMs);  // Jan 2, 01:00 UTC: 20:00 on Jan 1 in UTC-05:00
+  k.add(RecordKind::questionnaire_response);  // bulk_held is reported while something waits
+  auto r = loop.run_pass();
+  REQUIRE(r.ok());
+  CHECK(r->bulk_held);
+  k.clock.set_wall_ms(kJan1Utc + 27 * kHourMs + 30 * 60'000);  // 03:30 UTC: 22:30 local
+  k.add(RecordKind::questionnaire_response);
+  r = loop.run_pass();
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->bulk_held);
+  CHECK(r->drained);
+  k.clock.set_wall_ms(kJan1Utc + 35 * kHourMs);  // 11:00 UTC: 06:00 local, past the night window
+  k.add(RecordKind::questionnaire_response);
+  r = loop.run_pass();
+  REQUIRE(r.ok());
+  CHECK(r->bulk_held);
+
+  // The same instant on either side of a daylight saving change: 06:30 in
+  // UTC-05:00 is inside 06:00-07:00, 07:30 in UTC-04:00 is not.
+  SyncOptions m = o;
+  m.bulk_windows = {*morning};
+  SyncLoop early(*k.outbox, k.transport, k.clock, k.boot, k.gate, m);
+  k.clock.set_wall_ms(kJan1Utc + 35 * kHourMs + 30 * 60'000);
+  k.add(RecordKind::questionnaire_response);
+  r = early.run_pass();
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->bulk_held);
+  CHECK(r->drained);
+  k.clock.set_local_offset_s(-4 * 3600);
+  k.add(RecordKind::questionnaire_response);
+  r = early.run_pass();
+  REQUIRE(r.ok());
+  CHECK(r->bulk_held);
+}
+
+TEST_CASE("local_minute_of_day: wall time and the zone's offset, across midnight and before 1970") {
+  CHECK(local_minute_of_day(kJan1Utc, 0) == 0);
+  CHECK(local_minute_of_day(kJan1Utc + 3 * kHourMs, -5 * 3600) == 22 * 60);  // the day before, 22:00
+  CHECK(local_minute_of_day(kJan1Utc + 23 * kHourMs, 5 * 3600 + 30 * 60) == 4 * 60 + 30);  // UTC+05:30
+  CHECK(local_minute_of_day(kJan1Utc + 59'999, 0) == 0);
+  CHECK(local_minute_of_day(-60'000, 0) == 23 * 60 + 59);  // 1969-12-31T23:59Z
+  CHECK(local_minute_of_day(0, -1) == 23 * 60 + 59);
 }
 
 TEST_CASE("a crisis bundle whose upload failed is retried first, even while bulk is paused") {

@@ -2,43 +2,42 @@
 
 #include <doctest/doctest.h>
 
+#include <iterator>
+#include <set>
 #include <string>
 
 using namespace outpost;
 using namespace outpost::sync;
 
-namespace {
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-}  // namespace
+// The fake's own behaviour is not tested here: the sync loop cases
+// (sync_loop_test.cpp) and the folder adapter (transport_file_test.cpp) test
+// what create-only and failed PUTs mean to real code.
 
-TEST_CASE("fake transport is create-only for bundles and replaces heartbeats") {
-  FakeTransport t;
-  const std::string a = "bundle-a", b = "bundle-b";
-  CHECK(t.put("inbox/k/x.opb", bytes_of(a), PutMode::create_only).code == PutErrc::created);
-  auto again = t.put("inbox/k/x.opb", bytes_of(b), PutMode::create_only);
-  CHECK(again.code == PutErrc::already_exists);
-  CHECK(again.delivered());
-  CHECK(std::string(t.files["inbox/k/x.opb"].begin(), t.files["inbox/k/x.opb"].end()) == a);
-  CHECK(t.put("status/k.json", bytes_of(a), PutMode::replace).code == PutErrc::created);
-  CHECK(t.put("status/k.json", bytes_of(b), PutMode::replace).code == PutErrc::created);
-  CHECK(t.files["status/k.json"].size() == b.size());
-  CHECK(t.calls.size() == 4);
+TEST_CASE("put_errc_name: every outcome has its own name, as syncd's status reports it") {
+  const PutErrc all[] = {PutErrc::created,      PutErrc::already_exists, PutErrc::network,  PutErrc::stalled,
+                         PutErrc::untrusted,    PutErrc::unauthorized,   PutErrc::too_large, PutErrc::server_error,
+                         PutErrc::rejected,     PutErrc::local_error};
+  std::set<std::string> names;
+  for (PutErrc c : all) {
+    const std::string n = put_errc_name(c);
+    CHECK(n != "unknown");
+    names.insert(n);
+  }
+  CHECK(names.size() == std::size(all));
+  CHECK(std::string(put_errc_name(PutErrc::too_large)) == "too_large");
+  CHECK(std::string(put_errc_name(static_cast<PutErrc>(99))) == "unknown");
 }
 
-TEST_CASE("fake transport failures come from on_put") {
-  FakeTransport t;
-  int n = 0;
-  t.on_put = [&](std::string_view p, std::span<const std::uint8_t> body, PutMode m) -> PutStatus {
-    if (++n <= 2) return {PutErrc::server_error, 503, "fake 503"};
-    return t.store(p, body, m);
-  };
-  const std::string x = "x";
-  CHECK(t.put("inbox/k/a", bytes_of(x), PutMode::create_only).code == PutErrc::server_error);
-  CHECK(t.put("inbox/k/a", bytes_of(x), PutMode::create_only).code == PutErrc::server_error);
-  CHECK(t.put("inbox/k/a", bytes_of(x), PutMode::create_only).code == PutErrc::created);
-  CHECK(t.files.size() == 1);
+TEST_CASE("PutStatus::to_status: the outcome's name leads the message unless the code already says it") {
+  const PutStatus cut{PutErrc::network, 0, "PUT https://x/inbox/k/b: connection reset"};
+  CHECK(cut.to_status().to_string() == "network: PUT https://x/inbox/k/b: connection reset");
+  const PutStatus slow{PutErrc::stalled, 0, "PUT https://x/inbox/k/b: below 100 B/s"};
+  CHECK(slow.to_status().to_string() == "network: stalled: PUT https://x/inbox/k/b: below 100 B/s");
+  const PutStatus busy{PutErrc::server_error, 503, "PUT https://x/inbox/k/b: HTTP 503"};
+  CHECK(busy.to_status().message() == "server_error: PUT https://x/inbox/k/b: HTTP 503");
+  const PutStatus known{PutErrc::already_exists, 409, "PUT https://x/inbox/k/b: exists"};
+  CHECK(known.to_status().ok());
+  CHECK(known.to_status().message().empty());
 }
 
 TEST_CASE("put status: delivered, retryable and Status mapping") {
