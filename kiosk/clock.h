@@ -41,7 +41,10 @@ class SystemClock final : public Clock {
   }
   // The zone the OS gives the process (/etc/localtime, or TZ), through
   // localtime_r: GCC 12's libstdc++ has no std::chrono time zone database.
+  // tzset() first, as localtime_r alone may keep the zone the process
+  // started with: a zone changed on a running kiosk applies at once.
   std::int32_t local_offset_s(std::int64_t wall_ms) const override {
+    ::tzset();
     const auto t = static_cast<std::time_t>(wall_ms / 1000);
     std::tm tm{};
     if (::localtime_r(&t, &tm) == nullptr) return 0;

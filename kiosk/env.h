@@ -26,7 +26,8 @@ struct FileInfo {
   std::uint64_t size = 0;
   std::int64_t mtime_ms = 0;  // wall clock, ms since the epoch
   bool directory = false;
-  bool regular = true;  // a plain file (not a folder, FIFO, device or socket)
+  bool regular = false;  // a plain file (not a folder, FIFO, device or socket)
+  bool symlink = false;  // the name is a symbolic link (the other fields describe its target)
 };
 
 struct WriteOptions {

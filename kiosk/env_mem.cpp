@@ -75,7 +75,7 @@ Result<std::optional<FileInfo>> MemEnv::stat(const fs::path& path) {
   if (dirs_.count(p) > 0) return std::optional<FileInfo>(FileInfo{0, 0, true, false});
   auto it = files_.find(p);
   if (it == files_.end()) return std::optional<FileInfo>();
-  return std::optional<FileInfo>(FileInfo{it->second.bytes.size(), it->second.mtime_ms, false});
+  return std::optional<FileInfo>(FileInfo{it->second.bytes.size(), it->second.mtime_ms, false, true});
 }
 
 Status MemEnv::remove(const fs::path& path) {

@@ -121,12 +121,17 @@ Result<std::vector<std::string>> PosixEnv::list(const fs::path& dir) {
 
 Result<std::optional<FileInfo>> PosixEnv::stat(const fs::path& path) {
   struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::optional<FileInfo>();
     return os_error(path, "cannot stat", errno);
   }
-  return std::optional<FileInfo>(
-      FileInfo{static_cast<std::uint64_t>(st.st_size), to_ms(st.st_mtim), S_ISDIR(st.st_mode), S_ISREG(st.st_mode)});
+  const bool link = S_ISLNK(st.st_mode);
+  if (link && ::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::optional<FileInfo>();  // a dangling link
+    return os_error(path, "cannot stat", errno);
+  }
+  return std::optional<FileInfo>(FileInfo{static_cast<std::uint64_t>(st.st_size), to_ms(st.st_mtim),
+                                          S_ISDIR(st.st_mode), S_ISREG(st.st_mode), link});
 }
 
 Status PosixEnv::remove(const fs::path& path) {

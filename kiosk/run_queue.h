@@ -2,7 +2,7 @@
 // (docs/design.md, "Architecture"). Any thread may post(); the owner thread
 // (the UI thread in the kiosk) calls drain(), which runs what was posted, in
 // the order it was posted, exactly once. The wake hook lets the owner sleep
-// in SDL_WaitEvent: outpost.cpp sets it to push an SDL user event. No SDL
+// in SDL_WaitEvent: ui/kiosk_window_sdl.cpp sets it to push an SDL user event. No SDL
 // here: the core stays free of I/O libraries.
 #pragma once
 

@@ -354,20 +354,26 @@ namespace {
 constexpr int kMaxDepth = 8;
 
 // The relative paths of the plain files below `root`/`rel`, skipping names
-// that start with '.' (temp files, and folders of them) and anything that is
-// neither a file nor a folder (a FIFO, a device).
-Status walk(Env& env, const fs::path& root, const fs::path& rel, int depth, std::vector<fs::path>& files) {
+// that start with '.' (temp files, and folders of them), anything that is
+// neither a file nor a folder (a FIFO, a device), and folders that are
+// symbolic links (they may loop or point out of the drop box). A name that
+// cannot be looked at goes into `problems` and the walk goes on.
+Status walk(Env& env, const fs::path& root, const fs::path& rel, int depth, std::vector<fs::path>& files,
+            std::vector<std::string>& problems) {
   auto names = env.list(root / rel);
-  if (!names.ok()) return Status(Errc::io_error, root.string() + ": cannot list: " + names.status().message());
+  if (!names.ok()) return Status(Errc::io_error, "cannot list: " + names.status().message());
   for (const std::string& n : *names) {
     if (n.starts_with(".")) continue;
     auto info = env.stat(root / rel / n);
-    if (!info.ok()) return info.status();
+    if (!info.ok()) {
+      problems.push_back(info.status().message());
+      continue;
+    }
     if (!info->has_value()) continue;  // gone meanwhile
     if ((*info)->regular) {
       files.push_back(rel / n);
-    } else if ((*info)->directory && depth < kMaxDepth) {
-      if (Status s = walk(env, root, rel / n, depth + 1, files); !s.ok()) return s;
+    } else if ((*info)->directory && !(*info)->symlink && depth < kMaxDepth) {
+      if (Status s = walk(env, root, rel / n, depth + 1, files, problems); !s.ok()) return s;
     }
   }
   return Status::Ok();
@@ -380,7 +386,7 @@ Status Ingester::ingest_folder(const fs::path& root, IngestReport& report) {
   if (!top.ok()) return top.status();
   if (!top->has_value() || !(*top)->directory) return Status(Errc::not_found, root.string() + ": not a folder");
   std::vector<fs::path> files, bundles, statuses;
-  if (Status s = walk(env_, root, fs::path(), 0, files); !s.ok()) return s;
+  if (Status s = walk(env_, root, fs::path(), 0, files, report.rejections); !s.ok()) return s;
   for (const fs::path& rel : files) {
     if (rel.extension() == ".opb") bundles.push_back(rel);
     if (rel.extension() == ".json" && rel.parent_path().filename() == "status") statuses.push_back(rel);

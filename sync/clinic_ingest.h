@@ -89,8 +89,10 @@ class Ingester {
   // quarantine; the others stay with their current reason. An error Status
   // means the store failed.
   Status retry_quarantined(RetryReport& report);
-  // Every *.opb under `root` and every status/*.json, in name order. Names
-  // starting with '.' (temp files) are skipped.
+  // Every *.opb under `root` and every status/*.json, in name order, at
+  // most 8 folders deep. Names starting with '.' (temp files) are skipped,
+  // and so are folders that are symbolic links; a name that cannot be
+  // looked at is reported in `report.rejections`.
   Status ingest_folder(const std::filesystem::path& root, IngestReport& report);
   // Writes `dir`/<kiosk-id>.json, a receipt signed with `clinic_key`, for
   // every kiosk the store holds bundles or rejections of (docs/design.md,

@@ -31,11 +31,13 @@ class ClinicApp {
   static Result<std::unique_ptr<ClinicApp>> open_store(const std::filesystem::path& db);
   // The database and everything opening records takes. Library warnings go to `warn`.
   static Result<std::unique_ptr<ClinicApp>> open(const ClinicPaths& paths, std::ostream& warn);
+  ClinicApp(const ClinicApp&) = delete;  // the Ingester points into it
+  ClinicApp& operator=(const ClinicApp&) = delete;
 
   sync::ClinicStore& store() { return *store_; }
   // Only after open().
   sync::Ingester& ingester() { return *ingester_; }
-  // The clinic's signing key, for receipts.
+  // The clinic's signing key, for receipts. Only after open().
   Result<sync::SigningSecretKey> signing_key() const;
 
  private:

@@ -55,9 +55,12 @@ class KioskApp {
   // `warn` gets problems that do not stop the kiosk (a questionnaire's
   // uncovered risk item, a sink that will refuse).
   static Result<std::unique_ptr<KioskApp>> open(const KioskArgs& args, std::ostream& warn);
+  KioskApp(const KioskApp&) = delete;  // the sink and the hook point into it
+  KioskApp& operator=(const KioskApp&) = delete;
 
   // Opens the window and runs until SIGINT or SIGTERM (block_quit_signals()
-  // must have run in main). An error: the window could not open.
+  // must have run in main). Once: the window takes the fonts. An error: the
+  // window could not open.
   Status run();
 
   const SiteConfig& config() const { return config_.config; }

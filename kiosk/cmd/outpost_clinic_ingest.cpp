@@ -1,7 +1,6 @@
 // outpost-clinic ingest / quarantine / export / alerts / fleet
 // (docs/design.md, "Clinic server layout"): bundles in, clinical data and
 // fleet health out.
-#include <ctime>
 #include <fstream>
 #include <unistd.h>
 
@@ -11,7 +10,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "config/crisis_rules_toml.h"
 #include "kiosk/app/clinic_app.h"
 #include "kiosk/app/shipped_data.h"
 #include "kiosk/cmd/outpost_clinic_commands.h"

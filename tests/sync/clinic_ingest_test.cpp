@@ -753,3 +753,27 @@ TEST_CASE("the clinic's library applies the crisis rules as the kiosk does (publ
     CHECK(clinic->digest() == kiosk->digest());
   }
 }
+
+TEST_CASE("ingest does not follow folder links: a loop is walked once, a link out of the drop box is not read") {
+  Clinic c;
+  Ingester in(c.keys, c.sealing, c.dicts, c.lib, *c.store, c.clock);
+  const fs::path drop = c.dir / "drop";
+  const fs::path outside = c.dir / "outside";
+  fs::create_directories(drop / "inbox" / "kiosk-a");
+  fs::create_directories(outside);
+  const Bytes b1 = c.bundle(1, {c.sealed(RecordKind::audit, R"({"n":1})")});
+  const Bytes b2 = c.bundle(2, {c.sealed(RecordKind::audit, R"({"n":2})")});
+  auto put = [](const fs::path& p, const Bytes& b) {
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  };
+  put(drop / name(b1), b1);
+  put(outside / fs::path(name(b2)).filename(), b2);
+  fs::create_directory_symlink(drop / "inbox", drop / "inbox" / "kiosk-a" / "loop");
+  fs::create_directory_symlink(outside, drop / "inbox" / "kiosk-b");
+  IngestReport r;
+  REQUIRE(in.ingest_folder(drop, r).ok());
+  CHECK(r.new_records == 1);  // b1 only, once
+  CHECK(r.known_bundles == 0);
+  CHECK(r.rejected_bundles == 0);
+  CHECK_MESSAGE(r.rejections.empty(), r.rejections.front());
+}
