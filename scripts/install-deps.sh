@@ -10,6 +10,11 @@ packages=(
   libsdl2-dev libimgui-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev
   libsodium-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   doctest-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  # media runtime: playback (VP8/VP9/Opus WebM), decode checks, demo narration
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav
+  espeak-ng
   # kiosk runtime: fonts, headless display for tests and the demo
   fonts-noto-core xvfb xauth xdotool imagemagick
   # integration test servers and tools
