@@ -350,6 +350,36 @@ Status parse_sync(Ctx& ctx, const toml::table& t) {
   return Status::Ok();
 }
 
+Status parse_content(Ctx& ctx, const toml::table& t) {
+  ContentConfig& c = ctx.config().content;
+  for (auto&& [k, v] : t) {
+    const std::string_view name = k.str();
+    const std::string key = join_key("content", name);
+    const auto* i = v.as_integer();
+    if (name == "channel") {
+      std::string value;
+      if (Status s = read_string(ctx, v, key, value); !s.ok()) return s;
+      const bool ok = !value.empty() && value.size() <= 64 &&
+                      value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+      if (!ok) return ctx.error(&v, key, "must be 1-64 of a-z 0-9 -, got '" + value + "'");
+      c.channel = value;
+    } else if (name == "reserve_mb") {
+      if (i == nullptr) return ctx.wrong_type(v, key, "a whole number of MiB");
+      if (i->get() < 0 || i->get() > 1 << 20)
+        return ctx.error(&v, key, "must be between 0 and 1048576, got " + std::to_string(i->get()));
+      c.reserve_bytes = static_cast<std::uint64_t>(i->get()) << 20;
+    } else if (name == "chunk_kb") {
+      if (i == nullptr) return ctx.wrong_type(v, key, "a whole number of KiB");
+      if (i->get() < 16 || i->get() > 16384)
+        return ctx.error(&v, key, "must be between 16 and 16384, got " + std::to_string(i->get()));
+      c.chunk_bytes = static_cast<std::uint64_t>(i->get()) << 10;
+    } else {
+      return ctx.error(&v, key, "unknown key");
+    }
+  }
+  return Status::Ok();
+}
+
 // The top-level tables, parsed in this order whatever their order in the
 // file ([crisis] needs [kiosk]'s languages). Another section is one row here
 // plus its parser: [clinic] and [sync] (outbox/sync work) go after "crisis".
@@ -362,6 +392,7 @@ constexpr Section kSections[] = {
     {"crisis", parse_crisis},
     {"clinic", parse_clinic},
     {"sync", parse_sync},
+    {"content", parse_content},
 };
 
 }  // namespace

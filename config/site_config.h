@@ -49,6 +49,13 @@ struct SyncConfig {
   std::int64_t stall_timeout_s = 30;         // an upload below 64 bytes/s this long is aborted
 };
 
+// [content]: the channel syncd pulls (docs/design.md, "Content channels").
+struct ContentConfig {
+  std::string channel;                          // "" = pull nothing (a USB import still installs)
+  std::uint64_t reserve_bytes = 512ull << 20;   // free space content leaves for the outbox
+  std::uint64_t chunk_bytes = 256u << 10;       // one ranged GET; crisis records go out between chunks
+};
+
 struct SiteConfig {
   // ---- [kiosk] ----
   std::string kiosk_id = "demo-kiosk";
@@ -71,6 +78,7 @@ struct SiteConfig {
   // ---- [clinic], [sync] (outbox work; parsers in site_config.cpp kSections) ----
   ClinicConfig clinic;
   SyncConfig sync;
+  ContentConfig content;
 };
 
 // The built-in defaults: demo site, English and Spanish, anonymous walk-ins

@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +78,20 @@ class Env {
   virtual Result<std::uint64_t> free_bytes(const std::filesystem::path& dir) = 0;
   // The wall clock files are stamped with, ms since the epoch.
   virtual std::int64_t now_ms() const = 0;
+
+  // Files that grow (content downloads; docs/design.md, "Content channels"):
+  // appends `bytes` to `path` (created 0600 when missing) and fsyncs it, so
+  // after ok the bytes survive a power cut. A short write is undone.
+  // Errc::storage_full when the disk is full.
+  virtual Status append(const std::filesystem::path& path, std::string_view bytes) = 0;
+  // Cuts `path` to `size` bytes and fsyncs it.
+  virtual Status truncate(const std::filesystem::path& path, std::uint64_t size) = 0;
+  // Renames `from` over `to` and fsyncs the folder.
+  virtual Status rename(const std::filesystem::path& from, const std::filesystem::path& to) = 0;
+  // Hands a regular file's bytes to `on_data` in chunks; on_data returning
+  // false stops early (ok). `what` names the file in errors.
+  virtual Status read_stream(const std::filesystem::path& path, std::string_view what,
+                             const std::function<bool(std::span<const std::uint8_t>)>& on_data) = 0;
 };
 
 class PosixEnv final : public Env {
@@ -92,6 +108,11 @@ class PosixEnv final : public Env {
   Status create_dir(const std::filesystem::path& dir, mode_t mode) override;
   Result<std::uint64_t> free_bytes(const std::filesystem::path& dir) override;
   std::int64_t now_ms() const override;
+  Status append(const std::filesystem::path& path, std::string_view bytes) override;
+  Status truncate(const std::filesystem::path& path, std::uint64_t size) override;
+  Status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
+  Status read_stream(const std::filesystem::path& path, std::string_view what,
+                     const std::function<bool(std::span<const std::uint8_t>)>& on_data) override;
 };
 
 // Everything in memory: a map of files and a set of folders (a file's folder
@@ -114,6 +135,11 @@ class MemEnv final : public Env {
   Status create_dir(const std::filesystem::path& dir, mode_t mode) override;
   Result<std::uint64_t> free_bytes(const std::filesystem::path& dir) override;
   std::int64_t now_ms() const override;
+  Status append(const std::filesystem::path& path, std::string_view bytes) override;
+  Status truncate(const std::filesystem::path& path, std::uint64_t size) override;
+  Status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
+  Status read_stream(const std::filesystem::path& path, std::string_view what,
+                     const std::function<bool(std::span<const std::uint8_t>)>& on_data) override;
 
   void set_now_ms(std::int64_t ms);
   void advance_ms(std::int64_t ms);

@@ -119,6 +119,55 @@ Result<std::uint64_t> MemEnv::free_bytes(const fs::path&) {
   return capacity_ > used ? capacity_ - used : 0;
 }
 
+Status MemEnv::append(const fs::path& path, std::string_view bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const fs::path p = norm(path);
+  if (!dir_exists_locked(folder_of(p))) return Status(Errc::io_error, p.string() + ": cannot open to append: no such folder");
+  if (dirs_.count(p) > 0) return Status(Errc::invalid_argument, p.string() + ": not a regular file");
+  if (used_locked() + bytes.size() > capacity_)
+    return Status(Errc::storage_full, p.string() + ": cannot write: No space left on device");
+  File& f = files_[p];
+  f.bytes.append(bytes);
+  f.mtime_ms = now_;
+  return Status::Ok();
+}
+
+Status MemEnv::truncate(const fs::path& path, std::uint64_t size) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = files_.find(norm(path));
+  if (it == files_.end()) return Status(Errc::io_error, norm(path).string() + ": cannot open to truncate: no such file");
+  it->second.bytes.resize(size, '\0');
+  return Status::Ok();
+}
+
+Status MemEnv::rename(const fs::path& from, const fs::path& to) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = files_.find(norm(from));
+  const fs::path t = norm(to);
+  if (it == files_.end() || !dir_exists_locked(folder_of(t)) || dirs_.count(t) > 0)
+    return Status(Errc::io_error, t.string() + ": cannot rename into place");
+  File f = std::move(it->second);
+  files_.erase(it);
+  files_[t] = std::move(f);
+  return Status::Ok();
+}
+
+Status MemEnv::read_stream(const fs::path& path, std::string_view what,
+                           const std::function<bool(std::span<const std::uint8_t>)>& on_data) {
+  std::string copy;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = files_.find(norm(path));
+    if (it == files_.end()) return Status(Errc::not_found, std::string(what) + " " + norm(path).string() + ": no such file");
+    copy = it->second.bytes;
+  }
+  const auto* data = reinterpret_cast<const std::uint8_t*>(copy.data());
+  for (std::size_t at = 0; at < copy.size(); at += 1 << 16) {
+    if (!on_data(std::span<const std::uint8_t>(data + at, std::min<std::size_t>(1 << 16, copy.size() - at)))) break;
+  }
+  return Status::Ok();
+}
+
 std::int64_t MemEnv::now_ms() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return now_;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 #include "kiosk/env.h"
 #include "kiosk/file_read.h"
@@ -169,6 +170,64 @@ Result<std::uint64_t> PosixEnv::free_bytes(const fs::path& dir) {
   struct statvfs v{};
   if (::statvfs(dir.c_str(), &v) != 0) return os_error(dir, "cannot read free space", errno);
   return static_cast<std::uint64_t>(v.f_bavail) * v.f_frsize;
+}
+
+Status PosixEnv::append(const fs::path& path, std::string_view bytes) {
+  Fd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (f.fd < 0) return os_error(path, "cannot open to append", errno);
+  struct stat st{};
+  if (::fstat(f.fd, &st) != 0) return os_error(path, "cannot stat", errno);
+  if (!S_ISREG(st.st_mode)) return Status(Errc::invalid_argument, path.string() + ": not a regular file");
+  for (std::size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(f.fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Status s = os_error(path, "cannot write", errno);
+      if (::ftruncate(f.fd, st.st_size) != 0) {}  // undo a short write; the error above is the one to report
+      return s;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(f.fd) != 0) return os_error(path, "cannot fsync", errno);
+  return Status::Ok();
+}
+
+Status PosixEnv::truncate(const fs::path& path, std::uint64_t size) {
+  Fd f(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (f.fd < 0) return os_error(path, "cannot open to truncate", errno);
+  if (::ftruncate(f.fd, static_cast<off_t>(size)) != 0) return os_error(path, "cannot truncate", errno);
+  if (::fsync(f.fd) != 0) return os_error(path, "cannot fsync", errno);
+  return Status::Ok();
+}
+
+Status PosixEnv::rename(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return os_error(to, "cannot rename into place", errno);
+  const fs::path dir = folder_of(to);
+  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.fd < 0) return os_error(dir, "cannot open folder to fsync", errno);
+  if (::fsync(d.fd) != 0 && errno != EINVAL) return os_error(dir, "cannot fsync folder", errno);
+  return Status::Ok();
+}
+
+Status PosixEnv::read_stream(const fs::path& path, std::string_view what,
+                             const std::function<bool(std::span<const std::uint8_t>)>& on_data) {
+  const std::string name = std::string(what) + " " + path.string();
+  Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (f.fd < 0) {
+    if (errno == ENOENT) return Status(Errc::not_found, name + ": no such file");
+    return os_error(path, "cannot open", errno);
+  }
+  struct stat st{};
+  if (::fstat(f.fd, &st) != 0) return os_error(path, "cannot stat", errno);
+  if (!S_ISREG(st.st_mode)) return Status(Errc::invalid_argument, name + ": not a regular file");
+  std::vector<std::uint8_t> buf(1 << 16);
+  for (;;) {
+    const ssize_t n = ::read(f.fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return os_error(path, "cannot read", errno);
+    if (n == 0) return Status::Ok();
+    if (!on_data(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)))) return Status::Ok();
+  }
 }
 
 std::int64_t PosixEnv::now_ms() const {

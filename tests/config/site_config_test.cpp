@@ -298,3 +298,16 @@ TEST_CASE("the config enroll writes reads back exactly, whatever the strings hol
     CHECK(back->clinic.kiosk_public_key == c.clinic.kiosk_public_key);
   }
 }
+
+TEST_CASE("[content]: the channel, the disk reserve and the chunk size, each checked") {
+  Result<SiteConfig> r = parse_site_config("[content]\nchannel = \"skills\"\nreserve_mb = 100\nchunk_kb = 64\n", "site.toml");
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  CHECK(r->content.channel == "skills");
+  CHECK(r->content.reserve_bytes == 100ull << 20);
+  CHECK(r->content.chunk_bytes == 64u << 10);
+  CHECK(default_site_config().content.channel.empty());
+  CHECK(error_of("[content]\nchannel = \"../x\"\n") == "site.toml:2: content.channel: must be 1-64 of a-z 0-9 -, got '../x'");
+  CHECK(error_of("[content]\nreserve_mb = -1\n") == "site.toml:2: content.reserve_mb: must be between 0 and 1048576, got -1");
+  CHECK(error_of("[content]\nchunk_kb = 1\n") == "site.toml:2: content.chunk_kb: must be between 16 and 16384, got 1");
+  CHECK(error_of("[content]\nchanel = \"x\"\n") == "site.toml:2: content.chanel: unknown key");
+}

@@ -103,6 +103,25 @@ void contract(Env& env, const fs::path& root) {
   CHECK(env.create_dir(root / "shared", 0700).ok());
   CHECK_FALSE(env.create_dir(root / "none" / "below", 0755).ok());
   CHECK_FALSE(env.create_dir(root / "a.txt", 0755).ok());
+
+  // Growing files: append, cut, stream, rename over.
+  const fs::path g = root / "grow";
+  REQUIRE(env.append(g, "abc").ok());
+  REQUIRE(env.append(g, "defg").ok());
+  CHECK(*env.read(g, 100, "grow") == "abcdefg");
+  REQUIRE(env.truncate(g, 5).ok());
+  std::string streamed;
+  REQUIRE(env.read_stream(g, "grow", [&](std::span<const std::uint8_t> c) {
+                streamed.append(reinterpret_cast<const char*>(c.data()), c.size());
+                return true;
+              }).ok());
+  CHECK(streamed == "abcde");
+  CHECK(env.read_stream(root / "nothing", "x", [](auto) { return true; }).code() == Errc::not_found);
+  CHECK_FALSE(env.append(root / "sub", "x").ok());
+  REQUIRE(env.rename(g, f).ok());
+  CHECK(*env.read(f, 100, "test file") == "abcde");
+  CHECK_FALSE(env.stat(g)->has_value());
+  CHECK_FALSE(env.rename(g, f).ok());
 }
 
 }  // namespace
