@@ -8,6 +8,7 @@
 // "inbox/<kiosk-id>/<bundle-name>" or "status/<kiosk-id>.json".
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -67,6 +68,18 @@ struct [[nodiscard]] FetchResult {
   std::string message;  // names the destination and path
 };
 
+// What one ranged GET came to (content blobs; docs/design.md, "Content channels").
+struct [[nodiscard]] RangeResult {
+  FetchErrc code = FetchErrc::ok;  // ok: the range (or its tail up to the object's end) arrived
+  int http_status = 0;             // 206, 200, 404...; 0 when no HTTP answer
+  std::uint64_t received = 0;      // bytes handed to on_data
+  std::uint64_t object_size = 0;   // from Content-Range "/<size>" (or the file size); 0 when unknown
+  std::string message;             // names destination and path; never the body
+};
+
+// Receives the body of a ranged GET as it arrives; false aborts the transfer.
+using RangeSink = std::function<bool(std::span<const std::uint8_t>)>;
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -76,6 +89,22 @@ class Transport {
   // Reads `path`; with a non-empty `etag`, not_modified when it still
   // matches. A body over `max_bytes` is `failed`. Blocks; never throws.
   virtual FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) = 0;
+  // GET `path` bytes [offset, offset+length) ("Range: bytes=offset-(offset+length-1)").
+  // The body goes to on_data as it arrives; on_data returning false aborts (failed).
+  // Refused (failed, nothing handed over, message says which): an answer of 200 to a
+  // Range request when offset > 0 ("server ignored Range"); a 206 whose Content-Range
+  // does not start at `offset`; more than `length` bytes (hand exactly `length`, then
+  // failed "server sent more than asked"). A 200 when offset == 0 is accepted up to
+  // `length` bytes, then the transfer stops: code ok, http_status 200 (the caller
+  // decides). 404 is not_found; 416 (offset at/after the end) is failed with object_size
+  // when known. A short answer (the object ends inside the range) is ok with
+  // `received` < `length`. Blocks; never throws; honours the receive-rate cap and
+  // the stall timeout. `length` 0 is failed (nothing asked).
+  virtual RangeResult fetch_range(std::string_view path, std::uint64_t offset, std::uint64_t length,
+                                  const RangeSink& on_data) = 0;
+  // Caps the download rate in bytes per second; 0 lifts the cap. Takes
+  // effect at the next fetch or fetch_range.
+  virtual void set_max_receive_rate(std::uint64_t bytes_per_second) = 0;
   // Caps the upload rate in bytes per second; 0 lifts the cap. Takes effect
   // at the next put.
   virtual void set_max_send_rate(std::uint64_t bytes_per_second) = 0;
@@ -109,9 +138,22 @@ class FakeTransport final : public Transport {
         if (it->second.size() > max_bytes) return FetchResult{FetchErrc::failed, {}, {}, "too large"};
         return FetchResult{FetchErrc::ok, it->second, {}, {}};
       };
+  // By default serves `files` like a server that honours Range (206, a
+  // short tail at the end, 416 past it); tests replace it to misbehave.
+  std::function<RangeResult(std::string_view path, std::uint64_t offset, std::uint64_t length,
+                            const RangeSink& on_data)>
+      on_fetch_range = [this](std::string_view path, std::uint64_t offset, std::uint64_t length,
+                              const RangeSink& on_data) { return serve_range(path, offset, length, on_data); };
   std::map<std::string, std::vector<std::uint8_t>, std::less<>> files;
   std::vector<Call> calls;
+  struct RangeCall {
+    std::string path;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+  };
+  std::vector<RangeCall> range_calls;
   std::uint64_t max_send_rate = 0;
+  std::uint64_t max_receive_rate = 0;
 
   PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) override {
     calls.push_back({std::string(path), body.size(), mode});
@@ -120,8 +162,30 @@ class FakeTransport final : public Transport {
   FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) override {
     return on_fetch(path, etag, max_bytes);
   }
+  RangeResult fetch_range(std::string_view path, std::uint64_t offset, std::uint64_t length,
+                          const RangeSink& on_data) override {
+    range_calls.push_back({std::string(path), offset, length});
+    return on_fetch_range(path, offset, length, on_data);
+  }
   void set_max_send_rate(std::uint64_t bytes_per_second) override { max_send_rate = bytes_per_second; }
+  void set_max_receive_rate(std::uint64_t bytes_per_second) override { max_receive_rate = bytes_per_second; }
   std::string describe() const override { return "fake://"; }
+
+  // The default fetch_range, callable from a replaced on_fetch_range.
+  RangeResult serve_range(std::string_view path, std::uint64_t offset, std::uint64_t length,
+                          const RangeSink& on_data) {
+    const std::string where = "fake://" + std::string(path);
+    auto it = files.find(path);
+    if (it == files.end()) return {FetchErrc::not_found, 404, 0, 0, where + ": HTTP 404"};
+    const std::uint64_t size = it->second.size();
+    if (length == 0) return {FetchErrc::failed, 0, 0, size, where + ": empty range asked"};
+    if (offset >= size) return {FetchErrc::failed, 416, 0, size, where + ": HTTP 416, range past the end"};
+    const std::uint64_t n = std::min(length, size - offset);
+    if (!on_data(std::span<const std::uint8_t>(it->second).subspan(offset, n))) {
+      return {FetchErrc::failed, 206, n, size, where + ": aborted by the receiver"};
+    }
+    return {FetchErrc::ok, 206, n, size, {}};
+  }
 
   // The default behaviour, callable from a replaced on_put.
   PutStatus store(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) {

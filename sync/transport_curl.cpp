@@ -89,6 +89,113 @@ size_t keep_etag(char* data, size_t size, size_t nmemb, void* userdata) {
   return size * nmemb;
 }
 
+// A ranged GET in flight: the status line and Content-Range are checked
+// before the first body byte is handed on.
+struct RangeDownload {
+  const RangeSink* sink = nullptr;
+  std::uint64_t offset = 0, length = 0;
+  std::uint64_t received = 0, object_size = 0;
+  long status = 0;
+  bool headers_checked = false;
+  std::string content_range;  // "bytes a-b/size" of the final answer
+  std::string refused;        // why the answer was refused; "" when not
+  bool stopped = false;       // a 200 at offset 0 reached `length`: stop, not a failure
+  bool sink_aborted = false;
+};
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+  return v;
+}
+
+// Parses "bytes <first>-<last>/<size>" (size may be '*'); false otherwise.
+bool parse_content_range(std::string_view v, std::uint64_t& first, std::uint64_t& size) {
+  if (!v.starts_with("bytes ")) return false;
+  v.remove_prefix(6);
+  auto number = [&](std::uint64_t& out) {
+    if (v.empty() || v.front() < '0' || v.front() > '9') return false;
+    out = 0;
+    while (!v.empty() && v.front() >= '0' && v.front() <= '9') {
+      out = out * 10 + static_cast<std::uint64_t>(v.front() - '0');
+      v.remove_prefix(1);
+    }
+    return true;
+  };
+  std::uint64_t last = 0;
+  if (v.starts_with("*/")) {  // 416's "bytes */<size>"
+    v.remove_prefix(2);
+    first = 0;
+    return number(size);
+  }
+  if (!number(first) || !v.starts_with('-')) return false;
+  v.remove_prefix(1);
+  if (!number(last) || !v.starts_with('/')) return false;
+  v.remove_prefix(1);
+  size = 0;
+  return v == "*" || number(size);
+}
+
+size_t range_header(char* data, size_t size, size_t nmemb, void* userdata) {
+  auto* d = static_cast<RangeDownload*>(userdata);
+  std::string_view line(data, size * nmemb);
+  if (line.starts_with("HTTP/")) d->content_range.clear();  // a new answer (after 100 Continue, a redirect)
+  constexpr std::string_view kName = "content-range:";
+  if (line.size() > kName.size()) {
+    std::string head(line.substr(0, kName.size()));
+    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (head == kName) d->content_range = std::string(trim(line.substr(kName.size())));
+  }
+  return size * nmemb;
+}
+
+size_t range_body(char* data, size_t size, size_t nmemb, void* userdata) {
+  auto* d = static_cast<RangeDownload*>(userdata);
+  const std::size_t n = size * nmemb;
+  if (!d->headers_checked) {
+    d->headers_checked = true;
+    if (d->status == 206) {
+      std::uint64_t first = 0, total = 0;
+      if (!parse_content_range(d->content_range, first, total)) {
+        d->refused = "206 without a usable Content-Range ('" + d->content_range + "')";
+        return 0;
+      }
+      d->object_size = total;
+      if (first != d->offset) {
+        d->refused = "Content-Range starts at " + std::to_string(first) + ", not at " + std::to_string(d->offset);
+        return 0;
+      }
+    } else if (d->status == 200) {
+      if (d->offset > 0) {
+        d->refused = "server ignored Range (200 for bytes from " + std::to_string(d->offset) + ")";
+        return 0;
+      }
+    } else {
+      return n;  // an error page: discarded, the status decides
+    }
+  }
+  if (d->status != 200 && d->status != 206) return n;
+  const std::uint64_t room = d->length - d->received;
+  const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(room, n));
+  if (take > 0) {
+    if (!(*d->sink)(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data), take))) {
+      d->sink_aborted = true;
+      d->received += take;
+      return 0;
+    }
+    d->received += take;
+  }
+  if (take < n) {
+    if (d->status == 200) {
+      d->stopped = true;  // offset 0, whole object asked for less: the caller decides
+    } else {
+      d->refused = "server sent more than asked (" + std::to_string(d->length) + " bytes)";
+    }
+    return 0;
+  }
+  return n;
+}
+
 // The test-only switch for plain HTTP (docs/design.md, "Sync protocol"):
 // an environment variable, so no shipped config can turn it on.
 bool plain_http_allowed() {
@@ -218,6 +325,7 @@ FetchResult CurlTransport::fetch(std::string_view path, const std::string& etag,
   d.max = max_bytes;
   configure(c, url);
   curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(options_.max_receive_rate));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_etag);
@@ -301,6 +409,89 @@ PutStatus CurlTransport::put(std::string_view path, std::span<const std::uint8_t
   const PutErrc code = classify_http(status, mode);
   std::string message = what + ": HTTP " + std::to_string(status);
   return {code, static_cast<int>(status), std::move(message)};
+}
+
+RangeResult CurlTransport::fetch_range(std::string_view path, std::uint64_t offset, std::uint64_t length,
+                                       const RangeSink& on_data) {
+  CURL* c = handle_->easy.get();
+  curl_easy_reset(c);
+  const std::string url = options_.base_url + "/" + std::string(path);
+  const std::string what = "GET " + url;
+  if (length == 0) return {FetchErrc::failed, 0, 0, 0, what + ": empty range asked"};
+  SlistPtr headers;
+  if (!options_.bearer_token.empty()) {
+    std::string auth = "Authorization: Bearer " + options_.bearer_token;
+    headers.reset(curl_slist_append(nullptr, auth.c_str()));
+  }
+  // Identity only: a compressed answer's bytes would not be the object's.
+  const std::string range = std::to_string(offset) + "-" + std::to_string(offset + length - 1);
+  RangeDownload d;
+  d.sink = &on_data;
+  d.offset = offset;
+  d.length = length;
+  configure(c, url);
+  curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
+  curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(options_.max_receive_rate));
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, range_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  char error[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  struct StatusProbe {
+    CURL* c;
+    RangeDownload* d;
+  };
+  // range_body needs the status; libcurl sets CURLINFO_RESPONSE_CODE once
+  // the headers are in, which is before any body byte, so a header callback
+  // on the blank line ending the headers reads it.
+  static constexpr auto header_cb = [](char* data, size_t size, size_t nmemb, void* userdata) -> size_t {
+    auto* p = static_cast<StatusProbe*>(userdata);
+    const size_t n = range_header(data, size, nmemb, p->d);
+    if (trim(std::string_view(data, size * nmemb)).empty()) {
+      long status = 0;
+      curl_easy_getinfo(p->c, CURLINFO_RESPONSE_CODE, &status);
+      p->d->status = status;
+    }
+    return n;
+  };
+  StatusProbe probe{c, &d};
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, +header_cb);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &probe);
+  const CURLcode rc = curl_easy_perform(c);
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  const int http = static_cast<int>(status);
+  if (!d.refused.empty()) return {FetchErrc::failed, http, d.received, d.object_size, what + ": " + d.refused};
+  if (d.sink_aborted) return {FetchErrc::failed, http, d.received, d.object_size, what + ": aborted by the receiver"};
+  if (d.stopped) return {FetchErrc::ok, http, d.received, d.object_size, {}};
+  if (rc != CURLE_OK) {
+    std::string detail = error[0] ? error : curl_easy_strerror(rc);
+    if (classify_curl(rc) == PutErrc::untrusted) detail = "server certificate not trusted: " + detail;
+    return {FetchErrc::failed, http, d.received, d.object_size, what + ": " + detail};
+  }
+  if (status == 404) return {FetchErrc::not_found, http, 0, 0, what + ": HTTP 404"};
+  if (status == 416) {
+    std::uint64_t first = 0, total = 0;
+    if (parse_content_range(d.content_range, first, total)) d.object_size = total;
+    return {FetchErrc::failed, http, 0, d.object_size, what + ": HTTP 416, offset " + std::to_string(offset) +
+                                                           " at or past the end"};
+  }
+  if (status != 200 && status != 206) return {FetchErrc::failed, http, 0, 0, what + ": HTTP " + std::to_string(status)};
+  if (status == 200 && offset > 0) {  // an empty 200 body never reached range_body
+    return {FetchErrc::failed, http, 0, 0, what + ": server ignored Range (200 for bytes from " +
+                                               std::to_string(offset) + ")"};
+  }
+  if (status == 206 && !d.headers_checked) {
+    std::uint64_t first = 0, total = 0;
+    if (!parse_content_range(d.content_range, first, total) || first != offset) {
+      return {FetchErrc::failed, http, 0, 0, what + ": 206 without a matching Content-Range"};
+    }
+    d.object_size = total;
+  }
+  return {FetchErrc::ok, http, d.received, d.object_size, {}};
 }
 
 }  // namespace outpost::sync

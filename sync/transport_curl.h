@@ -28,6 +28,7 @@ struct CurlTransportOptions {
   long low_speed_limit = 64;      // bytes/s; below it for low_speed_time_s aborts (stalled)
   long low_speed_time_s = 20;
   std::uint64_t max_send_rate = 0;  // bytes/s; 0 = no cap
+  std::uint64_t max_receive_rate = 0;  // bytes/s for fetch and fetch_range; 0 = no cap
 };
 
 class CurlTransport final : public Transport {
@@ -39,7 +40,10 @@ class CurlTransport final : public Transport {
 
   PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) override;
   FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) override;
+  RangeResult fetch_range(std::string_view path, std::uint64_t offset, std::uint64_t length,
+                          const RangeSink& on_data) override;
   void set_max_send_rate(std::uint64_t bytes_per_second) override { options_.max_send_rate = bytes_per_second; }
+  void set_max_receive_rate(std::uint64_t bytes_per_second) override { options_.max_receive_rate = bytes_per_second; }
   std::string describe() const override { return options_.base_url; }
 
   // Bytes that went over the wire for the last put, HTTP headers included,

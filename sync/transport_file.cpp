@@ -172,4 +172,40 @@ FetchResult FileTransport::fetch(std::string_view path, const std::string&, std:
   return {FetchErrc::ok, std::move(body), {}, {}};
 }
 
+RangeResult FileTransport::fetch_range(std::string_view path, std::uint64_t offset, std::uint64_t length,
+                                       const RangeSink& on_data) {
+  const std::string where = describe() + "/" + std::string(path);
+  if (!is_safe_relative_path(path)) return {FetchErrc::failed, 0, 0, 0, "read " + where + ": not a safe relative path"};
+  if (length == 0) return {FetchErrc::failed, 0, 0, 0, "read " + where + ": empty range asked"};
+  const std::filesystem::path file = root_ / std::string(path);
+  Fd f(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (f.fd < 0 && errno == ENOENT) return {FetchErrc::not_found, 0, 0, 0, where + ": not there"};
+  if (f.fd < 0) return {FetchErrc::failed, 0, 0, 0, "read " + where + ": " + std::strerror(errno)};
+  struct stat st{};
+  if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return {FetchErrc::failed, 0, 0, 0, "read " + where + ": not a file"};
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (offset >= size) {
+    return {FetchErrc::failed, 0, 0, size,
+            "read " + where + ": offset " + std::to_string(offset) + " at or past the end (" + std::to_string(size) +
+                " bytes)"};
+  }
+  const std::uint64_t want = std::min(length, size - offset);
+  std::uint64_t got = 0;
+  std::vector<std::uint8_t> buf(65536);
+  while (got < want) {
+    const std::size_t ask = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), want - got));
+    const ssize_t n = ::pread(f.fd, buf.data(), ask, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return {FetchErrc::failed, 0, got, size, "read " + where + ": " + std::strerror(errno)};
+    if (n == 0) break;  // the file shrank while read: a short answer
+    if (!on_data(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)))) {
+      return {FetchErrc::failed, 0, got + static_cast<std::uint64_t>(n), size, "read " + where + ": aborted by the receiver"};
+    }
+    got += static_cast<std::uint64_t>(n);
+  }
+  return {FetchErrc::ok, 0, got, size, {}};
+}
+
 }  // namespace outpost::sync

@@ -22,7 +22,13 @@ class FileTransport final : public Transport {
   static Result<std::unique_ptr<FileTransport>> create(std::filesystem::path root);
   PutStatus put(std::string_view path, std::span<const std::uint8_t> body, PutMode mode) override;
   FetchResult fetch(std::string_view path, const std::string& etag, std::size_t max_bytes) override;
+  // Reads the file at `offset` in 64 KiB pieces. A folder has no Range to
+  // ignore, so the answers are a good server's: ok with `received` short of
+  // `length` at the file's end, failed with object_size at or past it.
+  RangeResult fetch_range(std::string_view path, std::uint64_t offset, std::uint64_t length,
+                          const RangeSink& on_data) override;
   void set_max_send_rate(std::uint64_t) override {}
+  void set_max_receive_rate(std::uint64_t) override {}  // a local folder: nothing to share
   std::string describe() const override { return "file://" + root_.string(); }
 
  private:

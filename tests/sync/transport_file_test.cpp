@@ -138,3 +138,48 @@ TEST_CASE("opening a folder destination removes its own stale temp files and not
   const std::string a = "bundle";
   CHECK((*t)->put("inbox/k/k-0000000005.opb", bytes_of(a), PutMode::create_only).code == PutErrc::created);
 }
+
+TEST_CASE("file transport fetch_range: the bytes at an offset, a short tail, past the end, escapes") {
+  TempDir dir;
+  auto t = FileTransport::create(dir.path());
+  REQUIRE(t.ok());
+  std::string blob;
+  for (int i = 0; i < 200000; ++i) blob.push_back(static_cast<char>('a' + i % 26));
+  fs::create_directories(dir.path() / "channels/c/blobs");
+  REQUIRE((*t)->put("channels/c/blobs/b1", bytes_of(blob), PutMode::create_only).delivered());
+  std::string got;
+  auto sink = [&](std::span<const std::uint8_t> d) {
+    got.append(reinterpret_cast<const char*>(d.data()), d.size());
+    return true;
+  };
+  auto r = (*t)->fetch_range("channels/c/blobs/b1", 70000, 100000, sink);
+  CHECK_MESSAGE(r.code == FetchErrc::ok, r.message);
+  CHECK(r.received == 100000);
+  CHECK(r.object_size == blob.size());
+  CHECK(got == blob.substr(70000, 100000));
+
+  got.clear();
+  r = (*t)->fetch_range("channels/c/blobs/b1", 190000, 50000, sink);
+  CHECK(r.code == FetchErrc::ok);
+  CHECK(r.received == 10000);
+  CHECK(got == blob.substr(190000));
+
+  got.clear();
+  r = (*t)->fetch_range("channels/c/blobs/b1", blob.size(), 10, sink);
+  CHECK(r.code == FetchErrc::failed);
+  CHECK(r.object_size == blob.size());
+  CHECK(got.empty());
+
+  r = (*t)->fetch_range("channels/c/blobs/none", 0, 10, sink);
+  CHECK(r.code == FetchErrc::not_found);
+  r = (*t)->fetch_range("channels/../../etc/passwd", 0, 10, sink);
+  CHECK(r.code == FetchErrc::failed);
+  CHECK(r.message.find("not a safe relative path") != std::string::npos);
+  CHECK(got.empty());
+
+  int calls = 0;
+  r = (*t)->fetch_range("channels/c/blobs/b1", 0, 200000, [&](std::span<const std::uint8_t>) { return ++calls < 2; });
+  CHECK(r.code == FetchErrc::failed);
+  CHECK(calls == 2);
+  CHECK(r.message.find("aborted") != std::string::npos);
+}

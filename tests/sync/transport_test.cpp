@@ -67,3 +67,37 @@ TEST_CASE("put status: delivered, retryable and Status mapping") {
     if (!c.delivered) CHECK(s.to_status().message().find("https://x/inbox/k/b") != std::string::npos);
   }
 }
+
+TEST_CASE("FakeTransport fetch_range honours Range by default and records calls") {
+  FakeTransport t;
+  t.files["channels/c/blobs/x"] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9'};
+  std::string got;
+  auto sink = [&](std::span<const std::uint8_t> d) {
+    got.append(reinterpret_cast<const char*>(d.data()), d.size());
+    return true;
+  };
+  auto r = t.fetch_range("channels/c/blobs/x", 3, 4, sink);
+  CHECK(r.code == FetchErrc::ok);
+  CHECK(r.http_status == 206);
+  CHECK(r.received == 4);
+  CHECK(r.object_size == 10);
+  CHECK(got == "3456");
+  got.clear();
+  r = t.fetch_range("channels/c/blobs/x", 8, 100, sink);
+  CHECK(r.received == 2);
+  CHECK(got == "89");
+  r = t.fetch_range("channels/c/blobs/x", 10, 1, sink);
+  CHECK(r.code == FetchErrc::failed);
+  CHECK(r.http_status == 416);
+  CHECK(t.fetch_range("channels/c/blobs/y", 0, 1, sink).code == FetchErrc::not_found);
+  REQUIRE(t.range_calls.size() == 4);
+  CHECK(t.range_calls[0].offset == 3);
+  CHECK(t.range_calls[0].length == 4);
+  t.set_max_receive_rate(65536);
+  CHECK(t.max_receive_rate == 65536);
+
+  t.on_fetch_range = [](std::string_view, std::uint64_t, std::uint64_t, const RangeSink&) {
+    return RangeResult{FetchErrc::failed, 200, 0, 0, "server ignored Range"};
+  };
+  CHECK(t.fetch_range("channels/c/blobs/x", 5, 1, sink).message == "server ignored Range");
+}
