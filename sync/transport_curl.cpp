@@ -423,7 +423,8 @@ RangeResult CurlTransport::fetch_range(std::string_view path, std::uint64_t offs
     std::string auth = "Authorization: Bearer " + options_.bearer_token;
     headers.reset(curl_slist_append(nullptr, auth.c_str()));
   }
-  // Identity only: a compressed answer's bytes would not be the object's.
+  // No CURLOPT_ACCEPT_ENCODING: the answer is identity-coded, so the bytes
+  // of a range are the object's own.
   const std::string range = std::to_string(offset) + "-" + std::to_string(offset + length - 1);
   RangeDownload d;
   d.sink = &on_data;

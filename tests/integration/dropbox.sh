@@ -88,7 +88,8 @@ proxy_start() {
   echo pass > "$PROXY_MODES"
   python3 "$DROPBOX_SRC/tests/integration/fault_proxy.py" --upstream "127.0.0.1:$DROPBOX_PORT" \
     --modes "$PROXY_MODES" --stats "$PROXY_STATS" \
-    --cert "$DROPBOX_CERTS/server.crt" --key "$DROPBOX_CERTS/server.key" > "$DROPBOX_DIR/proxy.port" &
+    --cert "$DROPBOX_CERTS/server.crt" --key "$DROPBOX_CERTS/server.key" \
+    --serve-root "$DROPBOX_DATA/channels" > "$DROPBOX_DIR/proxy.port" &
   PROXY_PID=$!
   local i
   for ((i = 0; i < 100; i++)); do

@@ -18,9 +18,14 @@ Modes:
                 drop everything, never answering
   throttle R    forward both ways at R bytes/second
   status CODE   answer every request with HTTP CODE (500, 503, ...)
+  cutdown N     forward, then close both sides once N bytes went to the client
+  norange       serve GET/HEAD /channels/<path> from --serve-root DIR (the
+                channels folder) as 200 with the whole file, ignoring Range
+  overlong K    the same files, answering Range with a correct-looking 206
+                but K bytes beyond the range (Content-Length counts them)
 
 TLS is end to end between the kiosk and nginx, so a TCP proxy cannot change
-HTTP answers. For `status` the proxy therefore terminates TLS itself with the
+HTTP answers. For `status`, `norange` and `overlong` the proxy therefore terminates TLS itself with the
 drop box's own test certificate (--cert/--key) and answers CODE without
 forwarding: to the kiosk it is the real server failing. Every other mode is
 plain TCP and never sees plaintext.
@@ -122,6 +127,53 @@ async def answer_status(reader, writer, code):
         writer.close()
 
 
+async def serve_files(reader, writer, root, extra):
+    """Answers GET/HEAD of /channels/<path> from root, one request at a time.
+    extra None: 200 and the whole file, Range ignored; extra K: Range gets a
+    206 whose Content-Range is right but whose body runs K bytes past it."""
+    import os
+    import re
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            totals["up"] += len(head)
+            lines = head.decode("latin-1").split("\r\n")
+            method, target = lines[0].split(" ")[:2]
+            rng = None
+            for line in lines[1:]:
+                if line.lower().startswith("range:"):
+                    m = re.match(r"\s*bytes=(\d+)-(\d+)\s*$", line.split(":", 1)[1])
+                    if m:
+                        rng = (int(m.group(1)), int(m.group(2)))
+            rel = target.split("?")[0]
+            data = None
+            if rel.startswith("/channels/") and ".." not in rel:
+                try:
+                    with open(os.path.join(root, rel[len("/channels/"):]), "rb") as f:
+                        data = f.read()
+                except OSError:
+                    data = None
+            if data is None:
+                reply, body = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", b""
+            elif extra is None or rng is None:
+                body = data
+                reply = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+            else:
+                first, last = rng[0], min(rng[1], len(data) - 1)
+                body = data[first : last + 1 + extra]
+                reply = b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n" % (
+                    first, last, len(data), len(body))
+            if method == "HEAD":
+                body = b""
+            writer.write(reply + body)
+            totals["down"] += len(reply) + len(body)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, OSError, ValueError, IndexError, asyncio.LimitOverrunError):
+        pass
+    finally:
+        writer.close()
+
+
 async def handle(args, client_reader, client_writer, index, tls):
     mode = mode_for(args.modes, index)
     name = mode[0]
@@ -133,6 +185,10 @@ async def handle(args, client_reader, client_writer, index, tls):
         if name == "status":
             await answer_status(client_reader, client_writer, int(mode[1]))
             return
+        if name in ("norange", "overlong"):
+            await serve_files(client_reader, client_writer, args.serve_root,
+                              None if name == "norange" else int(mode[1]))
+            return
         host, port = args.upstream.rsplit(":", 1)
         try:
             up_reader, up_writer = await asyncio.open_connection(host, int(port))
@@ -142,9 +198,10 @@ async def handle(args, client_reader, client_writer, index, tls):
         rate = int(mode[1]) if name == "throttle" else 0
         limit = int(mode[1]) if name in ("cut", "stall") else None
         hold = {}
+        down_limit = int(mode[1]) if name == "cutdown" else None
 
         async def on_limit():
-            if name == "cut":
+            if name in ("cut", "cutdown"):
                 abort(client_writer, up_writer)
                 return
             # stall: keep the client connected, forward nothing more either way.
@@ -159,7 +216,7 @@ async def handle(args, client_reader, client_writer, index, tls):
 
         await asyncio.gather(
             pump(client_reader, up_writer, "up", rate, limit, on_limit, hold),
-            pump(up_reader, client_writer, "down", rate, hold=hold),
+            pump(up_reader, client_writer, "down", rate, down_limit, on_limit if down_limit is not None else None, hold=hold),
         )
     finally:
         totals["connections"] += 1
@@ -174,6 +231,7 @@ async def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--stats")
+    p.add_argument("--serve-root", help="the channels folder, for norange and overlong")
     args = p.parse_args()
 
     tls = None
@@ -187,7 +245,7 @@ async def main():
         index = counter["n"]
         counter["n"] += 1
         mode = mode_for(args.modes, index)
-        if mode[0] == "status":
+        if mode[0] in ("status", "norange", "overlong"):
             if tls is None:
                 writer.close()
                 return
