@@ -80,10 +80,10 @@ class Env {
   virtual std::int64_t now_ms() const = 0;
 
   // Files that grow (content downloads; docs/design.md, "Content channels"):
-  // appends `bytes` to `path` (created 0600 when missing) and fsyncs it, so
+  // appends `bytes` to `path` (created with exactly `mode` when missing) and fsyncs it, so
   // after ok the bytes survive a power cut. A short write is undone.
   // Errc::storage_full when the disk is full.
-  virtual Status append(const std::filesystem::path& path, std::string_view bytes) = 0;
+  virtual Status append(const std::filesystem::path& path, std::string_view bytes, mode_t mode = 0600) = 0;
   // Cuts `path` to `size` bytes and fsyncs it.
   virtual Status truncate(const std::filesystem::path& path, std::uint64_t size) = 0;
   // Renames `from` over `to` and fsyncs the folder.
@@ -108,7 +108,7 @@ class PosixEnv final : public Env {
   Status create_dir(const std::filesystem::path& dir, mode_t mode) override;
   Result<std::uint64_t> free_bytes(const std::filesystem::path& dir) override;
   std::int64_t now_ms() const override;
-  Status append(const std::filesystem::path& path, std::string_view bytes) override;
+  Status append(const std::filesystem::path& path, std::string_view bytes, mode_t mode = 0600) override;
   Status truncate(const std::filesystem::path& path, std::uint64_t size) override;
   Status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
   Status read_stream(const std::filesystem::path& path, std::string_view what,
@@ -135,7 +135,7 @@ class MemEnv final : public Env {
   Status create_dir(const std::filesystem::path& dir, mode_t mode) override;
   Result<std::uint64_t> free_bytes(const std::filesystem::path& dir) override;
   std::int64_t now_ms() const override;
-  Status append(const std::filesystem::path& path, std::string_view bytes) override;
+  Status append(const std::filesystem::path& path, std::string_view bytes, mode_t mode = 0600) override;
   Status truncate(const std::filesystem::path& path, std::uint64_t size) override;
   Status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
   Status read_stream(const std::filesystem::path& path, std::string_view what,

@@ -119,14 +119,16 @@ Result<std::uint64_t> MemEnv::free_bytes(const fs::path&) {
   return capacity_ > used ? capacity_ - used : 0;
 }
 
-Status MemEnv::append(const fs::path& path, std::string_view bytes) {
+Status MemEnv::append(const fs::path& path, std::string_view bytes, mode_t mode) {
   std::lock_guard<std::mutex> lock(mutex_);
   const fs::path p = norm(path);
   if (!dir_exists_locked(folder_of(p))) return Status(Errc::io_error, p.string() + ": cannot open to append: no such folder");
   if (dirs_.count(p) > 0) return Status(Errc::invalid_argument, p.string() + ": not a regular file");
   if (used_locked() + bytes.size() > capacity_)
     return Status(Errc::storage_full, p.string() + ": cannot write: No space left on device");
+  const bool fresh = files_.count(p) == 0;
   File& f = files_[p];
+  if (fresh) f.mode = mode;
   f.bytes.append(bytes);
   f.mtime_ms = now_;
   return Status::Ok();

@@ -172,12 +172,14 @@ Result<std::uint64_t> PosixEnv::free_bytes(const fs::path& dir) {
   return static_cast<std::uint64_t>(v.f_bavail) * v.f_frsize;
 }
 
-Status PosixEnv::append(const fs::path& path, std::string_view bytes) {
-  Fd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+Status PosixEnv::append(const fs::path& path, std::string_view bytes, mode_t mode) {
+  Fd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, mode));
   if (f.fd < 0) return os_error(path, "cannot open to append", errno);
   struct stat st{};
   if (::fstat(f.fd, &st) != 0) return os_error(path, "cannot stat", errno);
   if (!S_ISREG(st.st_mode)) return Status(Errc::invalid_argument, path.string() + ": not a regular file");
+  if (st.st_size == 0 && (st.st_mode & 07777) != mode && ::fchmod(f.fd, mode) != 0)
+    return os_error(path, "cannot set mode", errno);
   for (std::size_t done = 0; done < bytes.size();) {
     const ssize_t n = ::write(f.fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;

@@ -79,4 +79,19 @@ std::string terminal_safe(std::string_view text) {
   return out;
 }
 
+std::string progress_bar(std::uint64_t done, std::uint64_t total, int width) {
+  if (done > total) done = total;
+  const int filled = total == 0 ? width : static_cast<int>(done * static_cast<std::uint64_t>(width) / total);
+  const unsigned pct = total == 0 ? 100 : static_cast<unsigned>(done * 100 / total);
+  auto mib = [](std::uint64_t b) {
+    const std::uint64_t tenths = b * 10 / (1024 * 1024);
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
+  };
+  std::string out = "[";
+  out.append(static_cast<std::size_t>(filled), '#').append(static_cast<std::size_t>(width - filled), '.');
+  out.append("] ").append(pct < 10 ? "  " : pct < 100 ? " " : "").append(std::to_string(pct)).append("%  ");
+  out.append(mib(done)).append(" of ").append(mib(total)).append(" MiB");
+  return out;
+}
+
 }  // namespace outpost

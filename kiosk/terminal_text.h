@@ -4,6 +4,7 @@
 // what is shown, retitle the window or worse.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,8 @@ namespace outpost {
 // as \\ so the result is unambiguous. Printable ASCII and other valid UTF-8
 // pass unchanged.
 std::string terminal_safe(std::string_view text);
+
+// One line of a terminal progress bar: "[#########...........]  42%  12.3 of 29.0 MiB".
+std::string progress_bar(std::uint64_t done, std::uint64_t total, int width = 30);
 
 }  // namespace outpost

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 namespace outpost::sync {
 namespace fs = std::filesystem;
 namespace {
@@ -24,6 +26,7 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
 }
 
 std::string mib(std::uint64_t bytes) {
+  if (bytes < 1024 * 1024) return std::to_string(bytes) + " bytes";
   return std::to_string(bytes / (1024 * 1024)) + "." + std::to_string(bytes % (1024 * 1024) * 10 / (1024 * 1024)) +
          " MiB";
 }
@@ -95,9 +98,14 @@ Result<OfferResult> ContentStore::offer(std::span<const std::uint8_t> bytes, std
   auto m = open_manifest(bytes, clinic_key_, source);
   if (!m.ok()) return m.status();
   const std::string src(source);
-  if (m->channel != channel_)
+  std::string want = channel_;
+  if (want.empty()) {
+    auto inst = installed();
+    want = inst.ok() && inst->has_value() ? (*inst)->channel : m->channel;
+  }
+  if (m->channel != want)
     return Status(Errc::invalid_argument,
-                  src + ": manifest is for channel '" + m->channel + "', this kiosk takes '" + channel_ + "'");
+                  src + ": manifest is for channel '" + m->channel + "', this kiosk takes '" + want + "'");
   const std::string text(bytes.begin(), bytes.end());
   auto inst_raw = raw(paths_.manifest(), "installed manifest");
   if (!inst_raw.ok()) return inst_raw.status();
@@ -245,6 +253,56 @@ Result<std::vector<std::string>> ContentStore::verify(
     }
   }
   return problems;
+}
+
+std::string content_status_json(const ContentStatus& s) {
+  return nlohmann::ordered_json{{"v", 1},
+                                {"state", s.state},
+                                {"installed_version", s.installed_version},
+                                {"pending_version", s.pending_version},
+                                {"bytes_done", s.bytes_done},
+                                {"bytes_total", s.bytes_total},
+                                {"reason", s.reason},
+                                {"refetched_bytes", s.refetched_bytes},
+                                {"updated_ms", s.updated_ms}}
+      .dump();
+}
+
+Result<ContentStatus> parse_content_status(std::string_view text, std::string_view source) {
+  auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  const std::string src(source);
+  if (j.is_discarded() || !j.is_object()) return Status(Errc::corrupt, src + ": not a JSON object");
+  ContentStatus s;
+  try {
+    if (j.at("v").get<int>() != 1) return Status(Errc::corrupt, src + ": unknown version");
+    s.state = j.at("state").get<std::string>();
+    s.installed_version = j.at("installed_version").get<std::uint64_t>();
+    s.pending_version = j.at("pending_version").get<std::uint64_t>();
+    s.bytes_done = j.at("bytes_done").get<std::uint64_t>();
+    s.bytes_total = j.at("bytes_total").get<std::uint64_t>();
+    s.reason = j.at("reason").get<std::string>();
+    s.refetched_bytes = j.at("refetched_bytes").get<std::uint64_t>();
+    s.updated_ms = j.at("updated_ms").get<std::int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    return Status(Errc::corrupt, src + ": " + e.what());
+  }
+  return s;
+}
+
+Status write_content_status(Env& env, const ContentPaths& paths, const ContentStatus& s) {
+  if (Status d = env.create_dirs(paths.root); !d.ok()) return d;
+  return env.write_atomic(paths.status(), content_status_json(s), WriteOptions{.mode = 0644});
+}
+
+Result<std::optional<ContentStatus>> read_content_status(Env& env, const ContentPaths& paths) {
+  auto st = env.stat(paths.status());
+  if (!st.ok()) return st.status();
+  if (!st->has_value()) return std::optional<ContentStatus>();
+  auto text = env.read(paths.status(), 1 << 16, "content status");
+  if (!text.ok()) return text.status();
+  auto s = parse_content_status(*text, paths.status().string());
+  if (!s.ok()) return s.status();
+  return std::optional<ContentStatus>(std::move(*s));
 }
 
 Result<ImportReport> import_channel(ContentStore& store, const fs::path& from,

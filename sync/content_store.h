@@ -72,7 +72,8 @@ class ContentStore {
   Result<std::optional<ChannelManifest>> installed() const;
   Result<std::optional<ChannelManifest>> pending() const;
 
-  // A manifest from the clinic (or a USB stick): verified, for this channel,
+  // A manifest from the clinic (or a USB stick): verified, for this channel
+  // (an empty channel takes any, then keeps to the installed one's),
   // and newer than the installed one, it becomes pending.json. Refused,
   // with the installed library untouched: a bad signature (unauthorized),
   // a malformed body (corrupt), another channel, a lower version than
@@ -116,6 +117,25 @@ class ContentStore {
   std::string channel_;
   std::uint64_t reserve_ = 0;
 };
+
+// content/status.json: what syncd or an import last did, for `outpostctl
+// content status`, the heartbeat and the staff console. No patient data.
+struct ContentStatus {
+  std::string state = "idle";  // idle, downloading, paused, blocked, failed, installed
+  std::uint64_t installed_version = 0;  // 0: none
+  std::uint64_t pending_version = 0;    // 0: none
+  std::uint64_t bytes_done = 0;         // of the pending version's files, on disk
+  std::uint64_t bytes_total = 0;
+  std::string reason;                   // why blocked or failed, in plain words; "" when none
+  std::uint64_t refetched_bytes = 0;    // bytes downloaded again (a blob that failed its hash)
+  std::int64_t updated_ms = 0;
+  bool operator==(const ContentStatus&) const = default;
+};
+std::string content_status_json(const ContentStatus& s);
+Result<ContentStatus> parse_content_status(std::string_view json, std::string_view source);
+Status write_content_status(Env& env, const ContentPaths& paths, const ContentStatus& s);
+// nullopt when there is no status file yet.
+Result<std::optional<ContentStatus>> read_content_status(Env& env, const ContentPaths& paths);
 
 // `outpostctl content import --from DIR` (a channel copied to a stick as
 // the clinic publishes it: DIR/manifest.json and DIR/blobs/<sha256>): the

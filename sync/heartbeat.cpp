@@ -25,7 +25,10 @@ Bytes encode_heartbeat(const Heartbeat& hb, const SigningSecretKey& kiosk_key) {
                {"seq", hb.seq},
                {"unconfirmed", hb.unconfirmed},
                {"rejected", hb.rejected},
-               {"last_rejection", hb.last_rejection}};
+               {"last_rejection", hb.last_rejection},
+               {"content_version", hb.content_version},
+               {"content_state", hb.content_state},
+               {"content_problem", hb.content_problem}};
   return seal_envelope(body.dump(-1, ' ', false, json::error_handler_t::replace), kiosk_key);
 }
 
@@ -53,14 +56,15 @@ Result<Heartbeat> parse_heartbeat(std::span<const std::uint8_t> bytes) {
   if (auto it = b.find("oldest_queued_ms"); it != b.end() && it->is_number_integer()) {
     hb.oldest_queued_ms = it->get<std::int64_t>();
   }
-  // Optional: absent in heartbeats from kiosks before outpost 0.2.
+  // Optional: absent in heartbeats from kiosks before outpost 0.2 (content_* before 0.4).
   auto optional = [&](const char* name, auto& out) -> Status {
     if (!b.contains(name)) return Status::Ok();
     return field(name, out);
   };
   for (Status s : {optional("generation", hb.generation), optional("seq", hb.seq),
                    optional("unconfirmed", hb.unconfirmed), optional("rejected", hb.rejected),
-                   optional("last_rejection", hb.last_rejection)}) {
+                   optional("last_rejection", hb.last_rejection), optional("content_version", hb.content_version),
+                   optional("content_state", hb.content_state), optional("content_problem", hb.content_problem)}) {
     if (!s.ok()) return s;
   }
   if (!hb.generation.empty() && !generation_from_hex(hb.generation))

@@ -6,7 +6,9 @@
 // body: {"v":1,"kiosk":"...","version":"0.1.0","clock_ms":...,"queue_depth":N,
 //        "oldest_queued_ms":... or null,"disk_free_bytes":N,"last_error":"...",
 //        "generation":"<16 hex>","seq":N,"unconfirmed":N,"rejected":N,
-//        "last_rejection":"..."}   (the last five since outpost 0.2; optional)
+//        "last_rejection":"...",   (the last five since outpost 0.2; optional)
+//        "content_version":N,"content_state":"...","content_problem":"..."}
+//                                  (since 0.4; optional; Content channels)
 #pragma once
 
 #include <cstdint>
@@ -34,6 +36,11 @@ struct Heartbeat {
   std::uint64_t unconfirmed = 0;                // records the drop box took, no receipt yet
   std::uint64_t rejected = 0;                   // bundles the clinic rejected (per receipts)
   std::string last_rejection;                   // "<bundle name>: <reason>", "" when none
+  // Content channels: the installed version (0: none), syncd's content
+  // state and the reason a manifest or file was refused, "" when none.
+  std::uint64_t content_version = 0;
+  std::string content_state;
+  std::string content_problem;
 };
 
 Bytes encode_heartbeat(const Heartbeat& hb, const SigningSecretKey& kiosk_key);

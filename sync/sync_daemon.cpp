@@ -38,6 +38,11 @@ Status SyncDaemon::heartbeat() {
   if (stats->last_rejection) hb.last_rejection = stats->last_rejection->name + ": " + stats->last_rejection->reason;
   if (auto free = env_.free_bytes(options_.data_dir); free.ok()) hb.disk_free_bytes = *free;
   hb.last_error = last_error_;
+  if (content_ != nullptr) {
+    hb.content_version = content_->status().installed_version;
+    hb.content_state = content_->status().state;
+    hb.content_problem = content_->status().reason;
+  }
   Bytes body = encode_heartbeat(hb, key_);
   return transport_.put("status/" + options_.kiosk_id + ".json", body, PutMode::replace).to_status();
 }
@@ -76,6 +81,28 @@ Result<PassReport> SyncDaemon::pass() {
   if (!r->outbox_full.ok()) err_ << "outpost-syncd: " << r->outbox_full.message() << "\n";
   if (auto pruned = outbox_.prune(clock_.wall_ms(), options_.retention_ms); !pruned.ok()) {
     err_ << "outpost-syncd: prune: " << pruned.status().to_string() << "\n";
+  }
+  if (content_ != nullptr && !r->failure) {
+    // Crisis records queued while a file downloads go out between its chunks.
+    auto crisis_first = [this] {
+      if (flush_pending_) (void)flush_pending_();
+      auto st = outbox_.stats();
+      if (!st.ok()) return true;
+      auto it = st->queued_by_priority.find(Priority::crisis);
+      if (it == st->queued_by_priority.end() || it->second == 0) return true;
+      auto sent = loop_.run_pass();
+      return sent.ok() && !sent->failure;
+    };
+    auto c = content_->run_pass(crisis_first);
+    if (!c.ok()) {
+      err_ << "outpost-syncd: content: " << c.status().to_string() << "\n";
+    } else {
+      if (c->problem != last_content_problem_ && !c->problem.empty())
+        err_ << "outpost-syncd: content: " << c->problem << "\n";  // once per new problem
+      last_content_problem_ = c->problem;
+      if (c->installed)
+        out_ << "outpost-syncd: content: installed version " << content_->status().installed_version << "\n";
+    }
   }
   const auto now = clock_.monotonic();
   if (!last_heartbeat_ || now - *last_heartbeat_ >= options_.heartbeat_interval || r->failure) {

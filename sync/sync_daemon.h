@@ -1,8 +1,8 @@
 // SyncDaemon: what outpost-syncd does around each sync pass (docs/design.md,
 // "Sync protocol", "Heartbeat"): move saved crisis alerts into the outbox,
 // run the pass, keep the last error in plain words, prune acknowledged
-// records past retention, and put a heartbeat every heartbeat interval and
-// after every failed pass. Policy only: the outbox, transport, clock, loop
+// records past retention, pull the content channel, and put a heartbeat
+// every heartbeat interval and after every failed pass. Policy only: the outbox, transport, clock, loop
 // and Env are handed in (SQLite, curl and the POSIX Env in the program,
 // fakes in tests), and so are the streams it reports on.
 //
@@ -19,6 +19,7 @@
 
 #include "kiosk/clock.h"
 #include "kiosk/env.h"
+#include "sync/content_sync.h"
 #include "sync/keys.h"
 #include "sync/outbox.h"
 #include "sync/sync_loop.h"
@@ -51,6 +52,9 @@ class SyncDaemon {
   Result<PassReport> pass();
   // Puts status/<kiosk id>.json now.
   Status heartbeat();
+  // Content channels: after each upload pass that reached the server, a
+  // content pass; between its chunks, queued crisis records go out first.
+  void set_content(ContentSync* content) { content_ = content; }
 
   // Empty after a clean pass.
   const std::string& last_error() const { return last_error_; }
@@ -69,6 +73,8 @@ class SyncDaemon {
   std::ostream& err_;
   std::string last_error_;
   std::optional<Clock::Duration> last_heartbeat_;
+  ContentSync* content_ = nullptr;
+  std::string last_content_problem_;
 };
 
 }  // namespace outpost::sync

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include "kiosk/app/content_wiring.h"
 #include "kiosk/app/sync_wiring.h"
 
 namespace outpost::app {
@@ -50,6 +51,18 @@ Result<std::unique_ptr<SyncdApp>> SyncdApp::open(const SyncdArgs& args) {
   d.retention_ms = c.sync.retention_days * 86'400'000;
   a->daemon_ = std::make_unique<sync::SyncDaemon>(std::move(d), *a->outbox_, *a->transport_, a->clock_, *a->loop_,
                                                   Env::system(), a->key_, std::move(flush), std::cout, std::cerr);
+  // Content channels: pulled only when [content] names a channel.
+  if (!c.content.channel.empty()) {
+    auto store = open_content_store(c);
+    if (!store.ok()) return store.status();
+    a->content_store_ = std::move(store).value();
+    sync::ContentSyncOptions o;
+    o.chunk_bytes = c.content.chunk_bytes;
+    o.max_rate = c.sync.max_rate;
+    o.bulk_windows = c.sync.bulk_windows;
+    a->content_ = std::make_unique<sync::ContentSync>(*a->content_store_, *a->transport_, a->clock_, *a->gate_, o);
+    a->daemon_->set_content(a->content_.get());
+  }
   return a;
 }
 
@@ -69,8 +82,11 @@ void SyncdApp::run(const std::atomic<bool>& stop) {
     }
     // Sleep for the poll interval, or less while a backoff ends sooner,
     // waking each second only to notice a stop signal.
-    const auto sleep =
-        loop_->ready() ? std::chrono::milliseconds(poll) : std::min<std::chrono::milliseconds>(poll, loop_->wait());
+    // A download that ended its pass only for time goes on at once.
+    const bool downloading = content_ && content_->status().state == "downloading";
+    const auto sleep = !loop_->ready()  ? std::min<std::chrono::milliseconds>(poll, loop_->wait())
+                       : downloading    ? std::chrono::milliseconds(0)
+                                        : std::chrono::milliseconds(poll);
     const auto until = std::chrono::steady_clock::now() + sleep;
     while (!stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::seconds(1));
   }

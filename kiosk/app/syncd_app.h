@@ -14,6 +14,7 @@
 #include "config/site_config.h"
 #include "kiosk/app/syncd_lock.h"
 #include "kiosk/clock.h"
+#include "sync/content_sync.h"
 #include "sync/outbox_sqlite.h"
 #include "sync/pending_crisis_file.h"
 #include "sync/sync_daemon.h"
@@ -52,6 +53,8 @@ class SyncdApp {
   sync::ProcBootIdSource boot_;
   std::unique_ptr<sync::FlagFileTrafficGate> gate_;
   std::unique_ptr<sync::SyncLoop> loop_;
+  std::unique_ptr<sync::ContentStore> content_store_;
+  std::unique_ptr<sync::ContentSync> content_;
   std::unique_ptr<sync::SyncDaemon> daemon_;
 };
 

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   outpost::clinic::register_keys(app, exit_code);
   outpost::clinic::register_ingest(app, exit_code);
+  outpost::clinic::register_content(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -17,5 +17,7 @@ namespace outpost::clinic {
 void register_keys(CLI::App& app, int& exit_code);
 // ingest, quarantine, export, alerts, fleet (outpost_clinic_ingest.cpp).
 void register_ingest(CLI::App& app, int& exit_code);
+// publish, channel show (outpost_clinic_content.cpp).
+void register_content(CLI::App& app, int& exit_code);
 
 }  // namespace outpost::clinic

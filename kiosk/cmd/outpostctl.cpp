@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   outpost::ctl::register_assess(app, common, exit_code);
   outpost::ctl::register_status(app, common, exit_code);
   outpost::ctl::register_export(app, common, exit_code);
+  outpost::ctl::register_content(app, common, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

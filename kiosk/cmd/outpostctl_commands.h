@@ -25,6 +25,7 @@ struct CommonOptions {
 void register_assess(CLI::App& app, CommonOptions& common, int& exit_code);
 void register_status(CLI::App& app, CommonOptions& common, int& exit_code);
 void register_export(CLI::App& app, CommonOptions& common, int& exit_code);  // outpostctl_export.cpp
+void register_content(CLI::App& app, CommonOptions& common, int& exit_code);  // outpostctl_content.cpp
 
 // Shared by the commands (outpostctl_status.cpp): the site config from
 // --config (else /etc/outpost/outpost.toml if present, else the defaults),

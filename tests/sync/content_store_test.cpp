@@ -156,7 +156,7 @@ TEST_CASE("refused manifests leave the installed library exactly as it was") {
   CHECK(k.store.verify()->empty());
 }
 
-TEST_CASE("a newer manifest replaces a pending one; an older pending one is refused") {
+TEST_CASE("a newer manifest replaces a pending one and an older one is refused") {
   REQUIRE(crypto_init());
   test::TestChannel v3(3), v4(4);
   v4.clinic = v3.clinic;
