@@ -1,5 +1,5 @@
 // WebVTT captions, parsed by the kiosk itself (GStreamer's subparse passes
-// <v>/<c> tags through and double-escapes &amp;: docs/media-notes.md).
+// <v>/<c> tags through and double-escapes &amp;: docs/design.md, "Media").
 // Pure: no I/O. The caller reads the file (checked) and passes its text.
 #pragma once
 

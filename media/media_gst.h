@@ -1,5 +1,5 @@
 // GStreamer helpers for checking and probing published media files
-// (docs/media-notes.md). Any thread; each call builds its own pipeline.
+// (docs/design.md, "Media"). Any thread; each call builds its own pipeline.
 #pragma once
 
 #include <cstdint>

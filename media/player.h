@@ -1,5 +1,5 @@
 // The video player as the UI sees it: a pure interface, no GStreamer here,
-// so ui/ tests use a fake (docs/media-notes.md, "Player threading contract").
+// so ui/ tests use a fake (docs/design.md, "Media", Player threading contract).
 //
 // Threads: every method is called on the UI thread only. The implementation's
 // streaming thread only stores the newest decoded frame (and bus messages)

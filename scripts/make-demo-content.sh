@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make-demo-content.sh [--720p] OUT_DIR
-# Three short skills videos in the publish input layout (docs/media-notes.md):
+# Three short skills videos in the publish input layout (docs/design.md, "Media"):
 # VP8 + Opus WebM with English narration from espeak-ng over a moving test
 # pattern, English and Spanish WebVTT captions timed from each sentence's own
 # synthesis, and a PNG thumbnail. (textoverlay is not installed on Debian's

@@ -187,4 +187,22 @@ expect "version 3 after the kills" "3" "$(status_field installed_version)"
 check "every file verified after the kills" "$BIN/outpostctl" --config "$conf" content verify
 check "no partial file left" test -z "$(ls -A "$data/content/partial")"
 
+# 8. A stick: the channel folder copied; a changed file is refused, then the good copy installs.
+stick=$DROPBOX_DIR/stick
+cp -a "$channel" "$stick"
+usb=$DROPBOX_DIR/usb-kiosk
+mkdir -p "$usb"
+bad=$stick/blobs/$(sha256sum < "$src/small/video.webm" | cut -d' ' -f1)
+cp "$bad" "$DROPBOX_DIR/small.good"
+printf 'X' | dd of="$bad" bs=1 seek=100 conv=notrunc 2> /dev/null
+rc=0
+"$BIN/outpostctl" --config "$conf" --data-dir "$usb" content import --from "$stick" > /dev/null 2> "$DROPBOX_DIR/import.err" || rc=$?
+expect "import of a changed file fails" 1 "$rc"
+contains "import names the hash" "sha256 differs" "$DROPBOX_DIR/import.err"
+check "nothing installed from the bad stick" test ! -e "$usb/content/manifest.json"
+cp "$DROPBOX_DIR/small.good" "$bad"
+contains "import installs version 3" "installed version 3" <("$BIN/outpostctl" --config "$conf" --data-dir "$usb" content import --from "$stick")
+expect "import: the same library as the network" "$(installed_manifest)" "$(sha256sum < "$usb/content/manifest.json" | cut -d' ' -f1)"
+expect "content list --json" "4" "$("$BIN/outpostctl" --config "$conf" --data-dir "$usb" content list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+
 finish content_pull "$killed kills; refetched after cuts: $refetched bytes"
