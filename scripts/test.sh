@@ -26,6 +26,7 @@ if [[ ${1:-} == --quick ]]; then exit 0; fi
 
 echo "== ASan + UBSan build and tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  LSAN_OPTIONS=suppressions=$root/tests/sanitizer/lsan.supp:print_suppressions=0 \
   run_suite build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTPOST_SANITIZE=ON
 
 echo "== fuzzers (short runs)"
