@@ -131,13 +131,16 @@ Result<ContentPassReport> ContentSync::run_pass(const BetweenChunks& between_chu
   } else {
     FetchResult m = transport_.fetch(channel_manifest_path(store_.channel()), etag_, kMaxManifestBytes + 4096);
     if (m.code == FetchErrc::ok) {
-      etag_ = m.etag;
       auto offered = store_.offer(m.body, transport_.describe() + "/" + channel_manifest_path(store_.channel()));
-      manifest_problem_ = offered.ok() ? "" : offered.status().message();
-      if (!offered.ok() && offered.status().code() != Errc::invalid_argument &&
-          offered.status().code() != Errc::unauthorized && offered.status().code() != Errc::corrupt) {
-        return offered.status();  // our disk, not their manifest
+      const Errc why = offered.ok() ? Errc::ok : offered.status().code();
+      if (why != Errc::ok && why != Errc::invalid_argument && why != Errc::unauthorized && why != Errc::corrupt) {
+        // Our disk, not their manifest: keep the old ETag so the next pass fetches it again.
+        manifest_problem_ = offered.status().message();
+        set_status("failed", manifest_problem_);
+        return offered.status();
       }
+      etag_ = m.etag;  // taken or refused for what it is: not fetched again until it changes
+      manifest_problem_ = offered.ok() ? "" : offered.status().message();
     } else if (m.code == FetchErrc::not_found) {
       manifest_problem_ = "the clinic has not published channel '" + store_.channel() + "' yet";
     } else if (m.code == FetchErrc::failed) {

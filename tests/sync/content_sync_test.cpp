@@ -302,3 +302,21 @@ TEST_CASE("between chunks the daemon may end the pass, and a pass ends when its 
   while (!site.pass().installed) REQUIRE(site.server.range_calls.size() < 40);
   CHECK(site.store.verify()->empty());
 }
+
+TEST_CASE("a disk full when the new manifest arrives does not lose it: the next pass fetches it again") {
+  REQUIRE(crypto_init());
+  test::TestChannel ch = channel();
+  Site site(ch);
+  site.server.on_fetch = [&](std::string_view path, const std::string& etag, std::size_t) {
+    if (etag == "\"v1\"") return FetchResult{FetchErrc::not_modified, {}, etag, {}};
+    return FetchResult{FetchErrc::ok, site.server.files.at(std::string(path)), "\"v1\"", {}};
+  };
+  site.env.set_capacity(UINT64_MAX - *site.env.free_bytes("/data"));  // full now
+  auto full = site.sync.run_pass();
+  REQUIRE_FALSE(full.ok());
+  CHECK(full.status().code() == Errc::storage_full);
+  CHECK_FALSE(site.env.stat(site.store.paths().pending())->has_value());
+  site.env.set_capacity(UINT64_MAX);  // space again
+  CHECK(site.pass().installed);
+  CHECK(site.installed_text() == ch.signed_text());
+}
