@@ -4,6 +4,7 @@
 // MemorySubmitSink.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,20 @@
 #include "kiosk/result.h"
 
 namespace outpost {
+
+// A patient watched (some of) a video from the content library. Stored as a
+// `media-event` record (docs/design.md, "Media events").
+struct MediaEvent {
+  std::string channel;
+  std::uint64_t channel_version = 0;
+  std::string item_id;
+  double seconds_watched = 0;  // seconds of the video played (seeks do not count)
+  double duration_s = 0;       // the video's length
+  bool finished = false;       // it played to the end
+  std::string captions;        // caption language shown at the end; empty when off
+  ResponseMeta meta;           // language; subject only if the patient entered a code;
+                               // authored: when watching ended
+};
 
 class SubmitSink {
  public:
@@ -36,6 +51,11 @@ class SubmitSink {
   virtual std::size_t unsaved_crisis_alerts() const { return 0; }
   // Tries again to put them in the outbox; returns how many are left.
   virtual std::size_t retry_crisis_alerts() { return 0; }
+
+  // Makes a watched-video record durable; returns its record id.
+  virtual Result<std::string> record_media_event(const MediaEvent&) {
+    return Status(Errc::invalid_argument, "this sink does not keep media events");
+  }
 };
 
 // Keeps everything in memory; for tests and the demo without an outbox.
@@ -79,8 +99,14 @@ class MemorySubmitSink final : public SubmitSink {
     return 0;
   }
 
+  Result<std::string> record_media_event(const MediaEvent& e) override {
+    media_events.push_back(e);
+    return "media-" + std::to_string(media_events.size());
+  }
+
   std::vector<Submitted> submitted;
   std::vector<Crisis> crises;
+  std::vector<MediaEvent> media_events;
   std::vector<Crisis> unsaved;     // held while crisis_storage_full
   std::size_t retries = 0;
   bool fail_next = false;

@@ -32,6 +32,12 @@ Result<std::string> write_crisis(SubmitSink& sink, CrisisJob& job) {
   return r;
 }
 
+Result<std::string> write_media_event(SubmitSink& sink, MediaEvent& event) {
+  Result<std::string> r = sink.record_media_event(event);
+  zero(event.meta.subject);
+  return r;
+}
+
 }  // namespace
 
 void InlineSubmitter::submit(std::vector<SubmitJob> jobs, SubmitDone done) { done(write_all(sink_, jobs)); }
@@ -39,6 +45,10 @@ void InlineSubmitter::submit(std::vector<SubmitJob> jobs, SubmitDone done) { don
 void InlineSubmitter::raise_crisis(CrisisJob job, CrisisDone done) { done(write_crisis(sink_, job)); }
 
 void InlineSubmitter::retry_crisis_alerts(RetryDone done) { done(sink_.retry_crisis_alerts()); }
+
+void InlineSubmitter::record_media_event(MediaEvent event, MediaDone done) {
+  done(write_media_event(sink_, event));
+}
 
 ThreadSubmitter::ThreadSubmitter(SubmitSink& sink, RunQueue& queue)
     : sink_(sink), queue_(queue), unsaved_(sink.unsaved_crisis_alerts()), thread_([this] { run(); }) {}
@@ -108,6 +118,15 @@ void ThreadSubmitter::retry_crisis_alerts(RetryDone done) {
     const std::size_t left = sink_.retry_crisis_alerts();
     unsaved_ = left;
     queue_.post([left, done] { done(left); });
+  });
+}
+
+void ThreadSubmitter::record_media_event(MediaEvent event, MediaDone done) {
+  auto owned = std::make_shared<MediaEvent>(std::move(event));
+  give([this, owned, done = std::move(done)]() mutable {
+    auto result = std::make_shared<Result<std::string>>(write_media_event(sink_, *owned));
+    owned.reset();
+    queue_.post([result, done] { done(std::move(*result)); });
   });
 }
 

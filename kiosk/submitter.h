@@ -45,6 +45,7 @@ class Submitter {
   using SubmitDone = std::function<void(std::vector<Result<std::string>>)>;
   using CrisisDone = std::function<void(Result<std::string>)>;
   using RetryDone = std::function<void(std::size_t left)>;
+  using MediaDone = std::function<void(Result<std::string>)>;
 
   virtual ~Submitter() = default;
   // SubmitSink::submit for each job, in order.
@@ -53,6 +54,8 @@ class Submitter {
   virtual void raise_crisis(CrisisJob job, CrisisDone done) = 0;
   // SubmitSink::retry_crisis_alerts; `left` is what is still unsaved.
   virtual void retry_crisis_alerts(RetryDone done) = 0;
+  // SubmitSink::record_media_event.
+  virtual void record_media_event(MediaEvent event, MediaDone done) = 0;
   // The sink's count as of its last write; any thread.
   virtual std::size_t unsaved_crisis_alerts() const = 0;
 };
@@ -64,6 +67,7 @@ class InlineSubmitter final : public Submitter {
   void submit(std::vector<SubmitJob> jobs, SubmitDone done) override;
   void raise_crisis(CrisisJob job, CrisisDone done) override;
   void retry_crisis_alerts(RetryDone done) override;
+  void record_media_event(MediaEvent event, MediaDone done) override;
   std::size_t unsaved_crisis_alerts() const override { return sink_.unsaved_crisis_alerts(); }
 
  private:
@@ -86,6 +90,7 @@ class ThreadSubmitter final : public Submitter {
   void submit(std::vector<SubmitJob> jobs, SubmitDone done) override;
   void raise_crisis(CrisisJob job, CrisisDone done) override;
   void retry_crisis_alerts(RetryDone done) override;
+  void record_media_event(MediaEvent event, MediaDone done) override;
   std::size_t unsaved_crisis_alerts() const override { return unsaved_.load(); }
 
   // Writes given and not finished yet; any thread (tests, shutdown notice).
