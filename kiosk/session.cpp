@@ -17,6 +17,8 @@ const char* screen_name(Screen s) {
     case Screen::submitting: return "submitting";
     case Screen::submitted: return "submitted";
     case Screen::crisis: return "crisis";
+    case Screen::library: return "library";
+    case Screen::player: return "player";
   }
   return "unknown";
 }
@@ -246,9 +248,15 @@ void Session::clear_patient_data() {
   page_link_id_.clear();
   idle_warning_ = false;
   language_ = config_.languages.front();
+  videos_flow_ = false;
+  watching_.reset();
+  captions_choice_.reset();
+  for (auto& [id, pos] : positions_) zero_string(id);
+  positions_.clear();
 }
 
 void Session::wipe_to_welcome() {
+  end_watching();
   clear_patient_data();
   crisis_wiped_ = false;
   screen_ = Screen::welcome;
@@ -259,7 +267,8 @@ bool Session::holds_no_patient_data() const {
   for (const Answers& a : answers_) {
     if (!a.empty()) return false;
   }
-  return patient_code_.empty() && record_ids_.empty() && crises_raised_.empty() && !critical_;
+  return patient_code_.empty() && record_ids_.empty() && crises_raised_.empty() && !critical_ &&
+         !watching_ && positions_.empty();
 }
 
 // ---- commands ----
@@ -269,6 +278,7 @@ void Session::touch() { input(); }
 void Session::start_checkin() {
   input();
   if (screen_ != Screen::welcome) return;
+  videos_flow_ = false;
   if (config_.languages.size() == 1) {
     language_ = config_.languages.front();
     screen_ = Screen::patient_code;
@@ -282,7 +292,7 @@ bool Session::choose_language(std::string_view lang) {
   if (screen_ != Screen::language) return false;
   if (std::find(config_.languages.begin(), config_.languages.end(), lang) == config_.languages.end()) return false;
   language_ = std::string(lang);
-  screen_ = Screen::patient_code;
+  screen_ = videos_flow_ ? Screen::library : Screen::patient_code;
   return true;
 }
 
@@ -402,6 +412,8 @@ void Session::back() {
     case Screen::submitted:
     case Screen::crisis: return;  // crisis needs acknowledge_crisis(); submitted is final
     case Screen::language: wipe_to_welcome(); return;
+    case Screen::library: wipe_to_welcome(); return;
+    case Screen::player: close_player(); return;
     case Screen::patient_code:
       if (config_.languages.size() > 1) {
         screen_ = Screen::language;

@@ -3,6 +3,7 @@
 //   welcome -> language -> patient_code -> question pages -> review
 //           -> submitting -> submitted -> welcome
 //                        \-> crisis (critical answer) -> welcome
+//   welcome -> language -> library <-> player          (videos)
 //
 // A critical answer also shows the crisis screen at once, when the patient
 // confirms it with next() (SubmitSink::raise_crisis queues the alert, once
@@ -23,6 +24,14 @@
 // raised and then at doubling intervals up to 60 s, on every screen and
 // across wipes: it belongs to the kiosk, not to the check-in. Time comes only from the Clock, so tests
 // drive it with FakeClock. Details: docs/design.md, "Session".
+//
+// Videos: open_library() leads through the language screen (when several
+// languages are offered) to the library; play() opens the player. While the
+// player shows, the UI reports its state each frame (media_progress()): a
+// playing video counts as input, so the idle wipe runs only once it is paused
+// or has ended. Leaving the player (close_player(), Back, a wipe) records a
+// watched MediaEvent through the Submitter when anything was watched, and
+// remembers the position until the next wipe.
 //
 // Owned and called by one thread (the UI thread), which also runs the
 // Submitter's results. The UI reads the view accessors and calls the command
@@ -45,7 +54,7 @@
 
 namespace outpost {
 
-enum class Screen { welcome, language, patient_code, question, review, submitting, submitted, crisis };
+enum class Screen { welcome, language, patient_code, question, review, submitting, submitted, crisis, library, player };
 const char* screen_name(Screen s);  // "welcome", "language", ...
 
 // What the patient is told went wrong; the UI shows it in their language.
@@ -57,6 +66,15 @@ enum class PatientError {
   answer_required,     // Next on a required question with no answer
   answer_invalid,      // value the engine refuses (value_fits): wrong kind, not an option, NaN, no such date
   submit_failed,       // the outbox refused (storage full, ...): tell staff
+};
+
+// A video the patient opened from the library.
+struct MediaItemRef {
+  std::string channel;
+  std::uint64_t channel_version = 0;
+  std::string item_id;
+  double duration_s = 0;
+  std::vector<std::string> caption_languages;  // those the item has
 };
 
 class Session {
@@ -90,6 +108,22 @@ class Session {
   void acknowledge_crisis();                        // crisis -> next page, or welcome after submit
   void finish();                                    // submitted -> welcome (wipes)
   void touch();                                     // any other input
+
+  // ---- videos ----
+  void open_library();               // welcome -> language (several) -> library
+  bool play(MediaItemRef item);      // library -> player
+  // The player's position and state, each frame while the player shows.
+  void media_progress(double position_s, bool playing, bool ended);
+  void close_player();               // player -> library
+  // Caption language: "" turns captions off; a language the item has picks it.
+  void set_captions(std::string lang);
+  // The video on the player screen; nullopt elsewhere.
+  const std::optional<MediaItemRef>& watching() const { return watching_; }
+  // Captions to show for it: the patient's choice, else their language when
+  // the item has it, else the item's first; "" for none.
+  std::string captions() const;
+  // Where the patient left `item_id` this session (0: from the start).
+  double resume_position(std::string_view item_id) const;
 
   // Runs timers: idle warning, idle wipe, thank-you linger. Call whenever
   // now >= next_deadline(); calling early is harmless.
@@ -193,6 +227,13 @@ class Session {
     bool operator==(const RaisedCrisis&) const = default;
   };
   std::vector<RaisedCrisis> crises_raised_;
+  // Videos.
+  bool videos_flow_ = false;  // the language screen leads to the library
+  std::optional<MediaItemRef> watching_;
+  double watched_s_ = 0, last_position_s_ = 0;
+  bool was_playing_ = false, finished_ = false;
+  std::optional<std::string> captions_choice_;
+  std::vector<std::pair<std::string, double>> positions_;  // item id -> seconds
   Clock::Duration last_input_{0};
   Clock::Duration submitted_at_{0};
   // Retry of unsaved crisis alerts; delay 0: none scheduled.
@@ -209,6 +250,7 @@ class Session {
   Clock::Duration wipe_deadline() const;
   void clear_patient_data();
   void wipe_to_welcome();
+  void end_watching();
   ResponseMeta response_meta() const;
   void set_answer_error(PatientError e, const std::string& link_id);
   void report_unfit_answers(std::size_t qi);
