@@ -10,6 +10,8 @@ namespace outpost::ui {
 namespace {
 
 constexpr Clock::Duration kAnimationFrame{33};
+// How often the welcome screen looks for a newly installed library.
+constexpr Clock::Duration kLibraryCheck{30'000};
 
 }  // namespace
 
@@ -40,6 +42,12 @@ View build_view(const ScreenContext& ctx) {
     case Screen::crisis:
       v = crisis_screen(ctx);
       break;
+    case Screen::library:
+      v = library_screen(ctx);
+      break;
+    case Screen::player:
+      v = player_screen(ctx);
+      break;
   }
   v.screen = ctx.session.screen();
   v.language = ctx.lang;
@@ -48,8 +56,9 @@ View build_view(const ScreenContext& ctx) {
   return v;
 }
 
-KioskUi::KioskUi(Session& session, const Clock& clock, const CrisisResources& crisis, Fonts fonts)
-    : session_(session), clock_(clock), crisis_(crisis), fonts_(fonts) {
+KioskUi::KioskUi(Session& session, const Clock& clock, const CrisisResources& crisis, Fonts fonts,
+                 MediaServices media)
+    : session_(session), clock_(clock), crisis_(crisis), fonts_(fonts), media_(std::move(media)) {
   refresh();
 }
 
@@ -74,8 +83,17 @@ void KioskUi::wipe_typed_code() {
 
 void KioskUi::refresh() {
   if (session_.screen() != Screen::patient_code) wipe_typed_code();
+  // The library changes only on the welcome screen, so that what a patient
+  // browses stays put.
+  const auto now = clock_.monotonic();
+  if (session_.screen() == Screen::welcome && media_.library &&
+      (library_checked_.count() < 0 || now - library_checked_ >= kLibraryCheck || view_.screen != Screen::welcome)) {
+    library_ = media_.library();
+    library_checked_ = now;
+  }
   const std::string language = lang();
-  const ScreenContext ctx{session_, crisis_, language, typed_code_};
+  media_view_.dragging = seek_drag_;
+  const ScreenContext ctx{session_, crisis_, language, typed_code_, library_.get(), &media_view_};
   View next = build_view(ctx);
   const bool moved = next.page_key != view_.page_key || next.overlay.empty() != view_.overlay.empty();
   if (session_.screen() != Screen::crisis) hold_since_.reset();
@@ -147,6 +165,28 @@ void KioskUi::apply(Command c) {
     case Command::still_here:
       session_.touch();
       break;
+    case Command::open_library:
+      session_.open_library();
+      break;
+    case Command::play_item:
+      if (library_ && c.index < library_->items.size()) {
+        const LibraryItem& it = library_->items[c.index];
+        MediaItemRef ref;
+        ref.channel = library_->channel;
+        ref.channel_version = library_->version;
+        ref.item_id = it.id;
+        ref.duration_s = static_cast<double>(it.duration_ms) / 1000.0;
+        for (const auto& [l, path] : it.captions) ref.caption_languages.push_back(l);
+        (void)session_.play(std::move(ref));
+      }
+      break;
+    case Command::play_pause:
+    case Command::seek_back:
+    case Command::seek_forward:
+    case Command::seek_to:
+    case Command::next_captions:
+      media_command(c);
+      break;
   }
   dirty_ = true;
   refresh();
@@ -194,6 +234,12 @@ void KioskUi::key_down(Key key, int digit) {
         if (els[i].command && els[i].command->kind == Command::back) return activate(i);
       session_.touch();  // the crisis screen has no Back: nothing to leave by accident
       break;
+    case Key::left:
+    case Key::right:
+      if (session_.screen() == Screen::player)
+        return apply({key == Key::left ? Command::seek_back : Command::seek_forward});
+      session_.touch();
+      break;
     case Key::tab:
     case Key::shift_tab: {
       session_.touch();
@@ -231,17 +277,27 @@ void KioskUi::update_hold() {
   }
 }
 
-void KioskUi::frame(float width, float height) {
+void KioskUi::frame(float width, float height, Pictures* pictures) {
   if (pending_click_) {
     activate(*pending_click_);
     pending_click_.reset();
   }
   session_.tick();
   update_hold();
+  update_media(pictures);
   refresh();
   dirty_ = false;
-  const RenderResult r = render(view_, focus_, scroll_to_focus_, fonts_, width, height);
+  const RenderResult r = render(view_, focus_, scroll_to_focus_, fonts_, width, height, pictures);
   scroll_to_focus_ = false;
+  if (r.seek_drag != seek_drag_) {
+    if (!r.seek_drag && seek_drag_) {
+      // Released: seek where the finger left the bar.
+      media_command({Command::seek_to, static_cast<std::size_t>(*seek_drag_ * 1000.f)});
+    }
+    seek_drag_ = r.seek_drag;
+    if (seek_drag_) session_.touch();
+    dirty_ = true;
+  }
   if (r.hold_pressed) {
     if (!hold_since_) {
       hold_since_ = clock_.monotonic();
@@ -261,6 +317,7 @@ void KioskUi::frame(float width, float height) {
 
 std::optional<Clock::Duration> KioskUi::next_frame_in() const {
   if (hold_since_) return kAnimationFrame;
+  if (session_.screen() == Screen::welcome && media_.library) return kLibraryCheck;
   if (session_.idle_warning()) {
     // Redraw when the countdown's whole second changes.
     const auto ms = session_.idle_remaining().count();

@@ -12,22 +12,40 @@
 // outlive it.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "kiosk/crisis_resources.h"
 #include "kiosk/clock.h"
+#include "kiosk/library.h"
 #include "kiosk/session.h"
+#include "kiosk/webvtt.h"
+#include "media/player.h"
 #include "ui/fonts.h"
+#include "ui/pictures.h"
 #include "ui/view.h"
 
 namespace outpost::ui {
 
-enum class Key { digit, confirm, back, erase, tab, shift_tab };
+enum class Key { digit, confirm, back, erase, tab, shift_tab, left, right };
+
+// What the videos need from the program; all optional (no videos without).
+struct MediaServices {
+  // The installed library now; null when none. Asked on the welcome screen.
+  std::function<std::shared_ptr<const Library>()> library;
+  // A new player whose wake-ups reach the UI loop (a RunQueue post).
+  std::function<std::unique_ptr<Player>()> make_player;
+  // Reads and parses a WebVTT file.
+  std::function<Result<Captions>(const std::filesystem::path&)> load_captions;
+  double volume = 1.0;
+};
 
 class KioskUi {
  public:
-  KioskUi(Session& session, const Clock& clock, const CrisisResources& crisis, Fonts fonts);
+  KioskUi(Session& session, const Clock& clock, const CrisisResources& crisis, Fonts fonts,
+          MediaServices media = {});
   ~KioskUi();
   KioskUi(const KioskUi&) = delete;
   KioskUi& operator=(const KioskUi&) = delete;
@@ -39,8 +57,9 @@ class KioskUi {
   // Pointer or touch activity: keeps the session from going idle.
   void pointer_activity();
 
-  // Runs session timers and draws one frame into the current ImGui frame.
-  void frame(float width, float height);
+  // Runs session timers and the player and draws one frame into the current
+  // ImGui frame; `pictures` takes the video frames and draws thumbnails.
+  void frame(float width, float height, Pictures* pictures = nullptr);
 
   // The view drawn by the last frame() and its focus (index among the active
   // elements: the overlay when shown).
@@ -61,6 +80,12 @@ class KioskUi {
   std::string lang() const;
   void wipe_typed_code();
   void update_hold();
+  // Videos (ui/kiosk_ui_media.cpp).
+  void update_media(Pictures* pictures);
+  void close_media(Pictures* pictures);
+  void media_command(const Command& c);
+  void load_captions(const LibraryItem& item, const std::string& lang);
+  const LibraryItem* watched() const;
 
   Session& session_;
   const Clock& clock_;
@@ -74,6 +99,17 @@ class KioskUi {
   std::optional<Clock::Duration> hold_since_;
   bool hold_by_key_ = false;
   std::optional<std::size_t> pending_click_;
+  // Videos.
+  MediaServices media_;
+  std::shared_ptr<const Library> library_;
+  Clock::Duration library_checked_{-1};
+  std::unique_ptr<Player> player_;
+  std::string player_item_;
+  bool player_failed_ = false;
+  Captions captions_;
+  std::string captions_lang_;  // language captions_ holds; "" none
+  MediaView media_view_;
+  std::optional<float> seek_drag_;
 };
 
 }  // namespace outpost::ui

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ui/frame_schedule.h"
+#include "ui/pictures_sdl.h"
 #include "ui/platform_sdl.h"
 #include "ui/render.h"
 #include "ui/theme.h"
@@ -107,6 +108,7 @@ void KioskWindow::run(KioskUi& kiosk, const Session& session, const Clock& clock
   ImGuiIO& io = ImGui::GetIO();
   const bool shots = !o.screenshot_dir.empty();
   FrameSchedule schedule(shots ? 2 : 1);
+  SdlPictures pictures(renderer, o.decode_image);
   long frame_no = 0;
   int shot_no = 0;
   std::string last_shot, previous_view;
@@ -154,7 +156,7 @@ void KioskWindow::run(KioskUi& kiosk, const Session& session, const Clock& clock
     ImGui_ImplSDLRenderer_NewFrame();
     ImGui_ImplSDL2_NewFrame();
     ImGui::NewFrame();
-    kiosk.frame(io.DisplaySize.x, io.DisplaySize.y);
+    kiosk.frame(io.DisplaySize.x, io.DisplaySize.y, &pictures);
     ImGui::Render();
     const Rgb bg = background_colour(kiosk.view());
     SDL_SetRenderDrawColor(renderer, bg.r, bg.g, bg.b, 255);
@@ -169,6 +171,11 @@ void KioskWindow::run(KioskUi& kiosk, const Session& session, const Clock& clock
       nlohmann::json key = view;
       key.erase("hold");
       key.erase("countdown");
+      // A playing video: one picture per state and caption, not per frame.
+      if (key.contains("media")) key["media"] = {key["media"]["state"], key["media"]["caption"]};
+      if (key.contains("controls"))
+        for (auto& c : key["controls"])
+          if (c.value("role", "") == "seek_bar") c.erase("label");
       std::string k = key.dump();
       const bool settled = k == previous_view;
       previous_view = k;

@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -23,6 +25,7 @@
 #include "kiosk/session.h"
 #include "ui/fonts.h"
 #include "ui/kiosk_ui.h"
+#include "ui/pictures.h"
 
 namespace outpost::ui {
 
@@ -32,6 +35,8 @@ struct WindowOptions {
   std::filesystem::path screenshot_dir;  // empty: none; else NNN-<screen>.bmp per distinct view
   std::ostream* test_hook = nullptr;   // one JSON line per drawn frame (tests)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();  // for the hook's t_ms
+  // Decodes library thumbnails (media/); empty: none are drawn.
+  std::function<std::optional<DecodedImage>(const std::string& file)> decode_image;
 };
 
 class KioskWindow {

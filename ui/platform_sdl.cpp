@@ -85,6 +85,10 @@ std::optional<Key> map_key(const SDL_Keysym& k, int& digit) {
       return Key::back;
     case SDLK_TAB:
       return (k.mod & KMOD_SHIFT) ? Key::shift_tab : Key::tab;
+    case SDLK_LEFT:
+      return Key::left;
+    case SDLK_RIGHT:
+      return Key::right;
     default:
       return std::nullopt;
   }

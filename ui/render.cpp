@@ -53,7 +53,7 @@ ImVec2 text_size(ImFont* f, const std::string& s, float wrap = 0) {
 class Painter {
  public:
   Painter(const View& view, std::size_t focus, bool scroll_to_focus, const Fonts& fonts, float width,
-          float height)
+          float height, Pictures* pictures)
       : view_(view),
         focus_(focus),
         scroll_to_focus_(scroll_to_focus),
@@ -61,7 +61,8 @@ class Painter {
         p_(palette()),
         m_(metrics()),
         w_(width),
-        h_(height) {
+        h_(height),
+        pictures_(pictures) {
     crisis_ = view.screen == Screen::crisis;
     cw_ = std::min(1600.f, width - 2 * m_.margin);
     x0_ = (width - cw_) / 2;
@@ -141,7 +142,8 @@ class Painter {
       const float wfill = size.x * std::clamp(view_.hold_progress, 0.f, 1.f);
       fill_rounded(dl_, pos, ImVec2(pos.x + wfill, end.y), col(p_.hold_fill), 12);
     }
-    ImFont* f = e.role == Role::keypad || e.role == Role::nav ? fonts_.body_bold : fonts_.question;
+    ImFont* f = e.role == Role::keypad || e.role == Role::nav || e.role == Role::media_button ? fonts_.body_bold
+                                                                                                : fonts_.question;
     if (e.role == Role::review_line) f = fonts_.body;
     float tx = pos.x + 32;
     if (e.shortcut >= 0 && e.role == Role::answer) {
@@ -238,9 +240,190 @@ class Painter {
           break;
         case Role::nav:
           break;  // drawn in the bottom bar
+        case Role::tile:
+          i = library(els, i, nav_top, interactive) - 1;
+          break;
+        case Role::video:
+          video(els, i, nav_top);
+          break;
+        case Role::seek_bar:
+          seek_bar(i, e, interactive);
+          break;
+        case Role::media_button:
+          i = media_buttons(els, i, interactive) - 1;
+          break;
       }
     }
     nav_bar(els, nav_top, interactive);
+  }
+
+  // Tiles, three to a row, scrolled like the review list.
+  std::size_t library(const std::vector<Element>& els, std::size_t first, float bottom, bool interactive) {
+    const float hgt = bottom - m_.gap - y_;
+    ImGui::SetCursorScreenPos(ImVec2(x0_ - m_.focus_ring * 2, y_));
+    ImGui::BeginChild("##library", ImVec2(cw_ + m_.focus_ring * 4 + 40, hgt), false);
+    ImDrawList* outer = dl_;
+    dl_ = ImGui::GetWindowDrawList();
+    const float saved_y = y_;
+    const float tw = (cw_ - 2 * m_.gap) / 3, th = tw * 9 / 16 + 150;
+    float ly = ImGui::GetCursorScreenPos().y + m_.focus_ring + 4;
+    int col_no = 0;
+    std::size_t i = first;
+    for (; i < els.size() && els[i].role == Role::tile; ++i) {
+      const Element& e = els[i];
+      const ImVec2 pos(x0_ + static_cast<float>(col_no) * (tw + m_.gap), ly);
+      ImGui::SetCursorScreenPos(pos);
+      if (i == focus_ || ImGui::IsRectVisible(ImVec2(tw, th))) tile(i, e, pos, ImVec2(tw, th), interactive);
+      if (i == focus_ && interactive && scroll_to_focus_) ImGui::SetScrollHereY(0.5f);
+      if (++col_no == 3) {
+        col_no = 0;
+        ly += th + m_.gap;
+      }
+    }
+    if (col_no > 0) ly += th + m_.gap;
+    ImGui::SetCursorScreenPos(ImVec2(x0_, ly));
+    ImGui::Dummy(ImVec2(1, 1));
+    ImGui::EndChild();
+    dl_ = outer;
+    y_ = saved_y + hgt + m_.gap;
+    return i;
+  }
+
+  void tile(std::size_t index, const Element& e, ImVec2 pos, ImVec2 size, bool interactive) {
+    bool hovered = false;
+    hit(index, e, pos, size, interactive, hovered);
+    const ImVec2 end(pos.x + size.x, pos.y + size.y);
+    focus_ring(index, interactive, pos, end);
+    fill_rounded(dl_, pos, end, col(hovered ? p_.button_hover : p_.button), 12);
+    // The thumbnail, letterboxed into a 16:9 area at the top.
+    const ImVec2 ia(pos.x + 8, pos.y + 8), ib(end.x - 8, pos.y + 8 + (size.x - 16) * 9 / 16);
+    dl_->AddRectFilled(ia, ib, IM_COL32(0, 0, 0, 255));
+    int w = 0, h = 0;
+    if (ImTextureID tex = pictures_ != nullptr && !e.image.empty() ? pictures_->image(e.image, w, h) : nullptr) {
+      draw_fitted(tex, w, h, ia, ib);
+    }
+    // Digit badge, title and length.
+    float ty = ib.y + 12;
+    if (e.shortcut >= 0) {
+      const std::string d = std::to_string(e.shortcut);
+      const ImVec2 c(ia.x + 36, ia.y + 36);
+      dl_->AddCircleFilled(c, 28, col(p_.button));
+      const ImVec2 ds = text_size(fonts_.body_bold, d);
+      dl_->AddText(fonts_.body_bold, fonts_.body_bold->FontSize, ImVec2(c.x - ds.x / 2, c.y - ds.y / 2),
+                   col(p_.button_text), d.c_str());
+    }
+    const float wrap = size.x - 32;
+    dl_->PushClipRect(ImVec2(pos.x, ty), ImVec2(end.x, end.y - fonts_.small->FontSize - 12), true);
+    dl_->AddText(fonts_.body_bold, fonts_.body_bold->FontSize, ImVec2(pos.x + 16, ty), col(p_.button_text),
+                 e.text.c_str(), nullptr, wrap);
+    dl_->PopClipRect();
+    dl_->AddText(fonts_.small, fonts_.small->FontSize, ImVec2(pos.x + 16, end.y - fonts_.small->FontSize - 10),
+                 col(p_.button_text), e.detail.c_str());
+  }
+
+  // `tex` (w x h) scaled to fit inside a..b, centred.
+  void draw_fitted(ImTextureID tex, int w, int h, ImVec2 a, ImVec2 b) {
+    if (w <= 0 || h <= 0) return;
+    const float bw = b.x - a.x, bh = b.y - a.y;
+    const float scale = std::min(bw / static_cast<float>(w), bh / static_cast<float>(h));
+    const float dw = static_cast<float>(w) * scale, dh = static_cast<float>(h) * scale;
+    const ImVec2 p0(std::round(a.x + (bw - dw) / 2), std::round(a.y + (bh - dh) / 2));
+    dl_->AddImage(tex, p0, ImVec2(p0.x + std::round(dw), p0.y + std::round(dh)));
+  }
+
+  // The video fills what the controls below leave, with the caption cue
+  // large on a dark box over its lower part.
+  void video(const std::vector<Element>& els, std::size_t index, float nav_top) {
+    const Element& ve = els[index];
+    float below = fonts_.small->FontSize + m_.gap / 2;  // the notice line, kept even when empty
+    for (std::size_t j = index + 1; j < els.size(); ++j) {
+      if (els[j].role == Role::context) below += fonts_.small->FontSize + m_.gap / 2;
+      if (els[j].role == Role::seek_bar) below += 64 + m_.gap;
+      if (els[j].role == Role::media_button && els[j - 1].role != Role::media_button)
+        below += m_.answer_height + m_.gap;
+    }
+    const float avail_h = std::max(120.f, nav_top - m_.gap - below - y_);
+    const float vw = std::min(cw_, avail_h * 16 / 9), vh = vw * 9 / 16;
+    const ImVec2 a(x0_ + (cw_ - vw) / 2, y_), b(a.x + vw, y_ + vh);
+    dl_->AddRectFilled(a, b, IM_COL32(0, 0, 0, 255));
+    int w = 0, h = 0;
+    if (pictures_ != nullptr && pictures_->video_size(w, h)) {
+      const float scale = std::min(vw / static_cast<float>(w), vh / static_cast<float>(h));
+      const float dw = std::round(static_cast<float>(w) * scale), dh = std::round(static_cast<float>(h) * scale);
+      const ImVec2 p0(std::round(a.x + (vw - dw) / 2), std::round(a.y + (vh - dh) / 2));
+      pictures_->draw_video(dl_, p0, ImVec2(p0.x + dw, p0.y + dh));
+    }
+    const std::string& cue = els[index].text;
+    if (!cue.empty()) {
+      ImFont* f = fonts_.question;
+      const float wrap = vw * 0.85f;
+      const ImVec2 ts = text_size(f, cue, wrap);
+      const ImVec2 ca(a.x + (vw - ts.x) / 2 - 24, b.y - ts.y - 48), cb(ca.x + ts.x + 48, b.y - 24);
+      dl_->AddRectFilled(ca, cb, IM_COL32(0, 0, 0, 215));  // translucent: no corner pieces
+      // Each line centred.
+      float ly = ca.y + 12;
+      std::size_t start = 0;
+      while (start <= cue.size()) {
+        std::size_t nl = cue.find('\n', start);
+        if (nl == std::string::npos) nl = cue.size();
+        const std::string line = cue.substr(start, nl - start);
+        const ImVec2 ls = text_size(f, line, wrap);
+        dl_->AddText(f, f->FontSize, ImVec2(a.x + (vw - ls.x) / 2, ly), IM_COL32(255, 255, 255, 255), line.c_str(),
+                     nullptr, wrap);
+        ly += ls.y;
+        start = nl + 1;
+      }
+    }
+    y_ = b.y + m_.gap / 2;
+    if (!ve.detail.empty())
+      dl_->AddText(fonts_.small, fonts_.small->FontSize, ImVec2(x0_, y_), col(p_.muted_text), ve.detail.c_str());
+    y_ += fonts_.small->FontSize + m_.gap / 2;
+  }
+
+  void seek_bar(std::size_t index, const Element& e, bool interactive) {
+    const MediaView m = view_.media.value_or(MediaView{});
+    const float bh = 64;
+    const ImVec2 a(x0_, y_), b(x0_ + cw_, y_ + bh);
+    const float label_w = text_size(fonts_.body_bold, e.text).x + 40;
+    const ImVec2 ta(a.x, a.y + bh / 2 - 12), tb(b.x - label_w, a.y + bh / 2 + 12);
+    bool hovered = false;
+    if (interactive && e.enabled && e.command) {
+      ImGui::SetCursorScreenPos(ImVec2(ta.x, a.y));
+      ImGui::PushID(static_cast<int>(index));
+      ImGui::InvisibleButton("##seek", ImVec2(tb.x - ta.x, bh));
+      hovered = ImGui::IsItemHovered();
+      if (ImGui::IsItemActive()) {
+        const float f = (ImGui::GetIO().MousePos.x - ta.x) / (tb.x - ta.x);
+        result_.seek_drag = std::clamp(f, 0.f, 1.f);
+      }
+      ImGui::PopID();
+    }
+    focus_ring(index, interactive, ImVec2(ta.x, a.y + 4), ImVec2(tb.x, b.y - 4));
+    float frac = m.duration_ms > 0 ? static_cast<float>(m.position_ms) / static_cast<float>(m.duration_ms) : 0.f;
+    if (m.dragging) frac = *m.dragging;
+    frac = std::clamp(frac, 0.f, 1.f);
+    fill_rounded(dl_, ta, tb, col(p_.answer), 12);
+    fill_rounded(dl_, ta, ImVec2(ta.x + (tb.x - ta.x) * frac, tb.y), col(hovered ? p_.button_hover : p_.button), 12);
+    const ImVec2 knob(ta.x + (tb.x - ta.x) * frac, a.y + bh / 2);
+    dl_->AddCircleFilled(knob, 22, col(p_.button));
+    const ImVec2 ts = text_size(fonts_.body_bold, e.text);
+    dl_->AddText(fonts_.body_bold, fonts_.body_bold->FontSize, ImVec2(b.x - ts.x, a.y + (bh - ts.y) / 2), col(fg()),
+                 e.text.c_str());
+    y_ += bh + m_.gap;
+  }
+
+  // The player's controls side by side, equal widths.
+  std::size_t media_buttons(const std::vector<Element>& els, std::size_t first, bool interactive) {
+    std::size_t last = first;
+    while (last < els.size() && els[last].role == Role::media_button) ++last;
+    const float n = static_cast<float>(last - first);
+    const float bw = (cw_ - (n - 1) * m_.gap) / n;
+    for (std::size_t i = first; i < last; ++i) {
+      const float x = x0_ + static_cast<float>(i - first) * (bw + m_.gap);
+      button(i, els[i], ImVec2(x, y_), ImVec2(bw, m_.answer_height), interactive, interactive);
+    }
+    y_ += m_.answer_height + m_.gap;
+    return last;
   }
 
   void progress(const Element& e) {
@@ -384,13 +567,14 @@ class Painter {
   float w_, h_, cw_ = 0, x0_ = 0, y_ = 0;
   bool crisis_ = false;
   ImDrawList* dl_ = nullptr;
+  Pictures* pictures_;
   RenderResult result_;
 };
 
 }  // namespace
 
 RenderResult render(const View& view, std::size_t focus, bool scroll_to_focus, const Fonts& fonts,
-                    float width, float height) {
+                    float width, float height, Pictures* pictures) {
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(width, height));
   // No window background: the caller clears to background_colour(), which
@@ -399,7 +583,7 @@ RenderResult render(const View& view, std::size_t focus, bool scroll_to_focus, c
                ImGuiWindowFlags_NoBackground | ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
                    ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoNav);
-  Painter painter(view, focus, scroll_to_focus, fonts, width, height);
+  Painter painter(view, focus, scroll_to_focus, fonts, width, height, pictures);
   RenderResult r = painter.run();
   ImGui::End();
   return r;

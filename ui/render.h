@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "ui/fonts.h"
+#include "ui/pictures.h"
 #include "ui/theme.h"
 #include "ui/view.h"
 
@@ -15,12 +16,14 @@ namespace outpost::ui {
 struct RenderResult {
   std::optional<std::size_t> clicked;  // index among the active elements (overlay if shown)
   bool hold_pressed = false;           // the pointer is down on the hold control
+  std::optional<float> seek_drag;      // the pointer holds the seek bar at this fraction
 };
 
 // `focus` indexes the active elements (the overlay when it is shown);
 // `scroll_to_focus` scrolls a long list (review) to it after a Tab.
+// `pictures` may be null (tests): no video and no thumbnails are drawn.
 RenderResult render(const View& view, std::size_t focus, bool scroll_to_focus, const Fonts& fonts,
-                    float width, float height);
+                    float width, float height, Pictures* pictures = nullptr);
 
 // The colour to clear the frame to before drawing `view`.
 Rgb background_colour(const View& view);

@@ -1,4 +1,5 @@
-// Welcome: Check in, and the features still to come shown disabled.
+// Welcome: Check in; Videos when a library is installed; the feature still
+// to come shown disabled.
 #include "ui/screens.h"
 #include "ui/strings.h"
 
@@ -9,13 +10,13 @@ View welcome_screen(const ScreenContext& ctx) {
   add_heading_in_every_language(ctx, v, Msg::welcome_heading);
   v.elements.push_back(text_element(Role::body, tr(ctx.lang, Msg::welcome_body)));
   add_primary(v, control(Role::choice, tr(ctx.lang, Msg::check_in), {Command::start_checkin}, 1));
-  for (Msg later : {Msg::videos, Msg::join_group}) {
-    Element e = control(Role::choice, tr(ctx.lang, later), {Command::next});
-    e.command.reset();  // lands with its own issue
-    e.enabled = false;
-    e.detail = tr(ctx.lang, Msg::coming_soon);
-    v.elements.push_back(std::move(e));
-  }
+  if (ctx.library != nullptr && !ctx.library->items.empty())
+    v.elements.push_back(control(Role::choice, tr(ctx.lang, Msg::videos), {Command::open_library}, 2));
+  Element group = control(Role::choice, tr(ctx.lang, Msg::join_group), {Command::next});
+  group.command.reset();  // lands with its own issue
+  group.enabled = false;
+  group.detail = tr(ctx.lang, Msg::coming_soon);
+  v.elements.push_back(std::move(group));
   add_unsaved_crisis_notice(ctx, v);
   return v;
 }

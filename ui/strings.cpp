@@ -55,6 +55,30 @@ constexpr std::array kRows{
         "trying. Call the clinic now.",
         "PERSONAL: {1} alerta(s) de crisis aún sin guardar para la clínica (problema de almacenamiento). "
         "El kiosco sigue intentándolo. Llame a la clínica ahora."},
+    Row{Msg::library_heading, "Videos", "Videos"},
+    Row{Msg::library_empty, "There are no videos on this kiosk right now.",
+        "En este momento no hay videos en este kiosco."},
+    Row{Msg::topic_coping, "Coping skills", "Habilidades para afrontar"},
+    Row{Msg::topic_sleep, "Sleep", "Sueño"},
+    Row{Msg::topic_mood, "Mood", "Estado de ánimo"},
+    Row{Msg::topic_anxiety, "Anxiety", "Ansiedad"},
+    Row{Msg::topic_substance_use, "Alcohol and drugs", "Alcohol y drogas"},
+    Row{Msg::topic_crisis, "In a crisis", "En una crisis"},
+    Row{Msg::back_to_videos, "All videos", "Todos los videos"},
+    Row{Msg::play, "Play", "Reproducir"},
+    Row{Msg::pause, "Pause", "Pausa"},
+    Row{Msg::play_again, "Play again", "Ver otra vez"},
+    Row{Msg::seek_back, "Back 10 s", "Atrás 10 s"},
+    Row{Msg::seek_forward, "Ahead 10 s", "Adelante 10 s"},
+    Row{Msg::captions_off, "Captions: off", "Subtítulos: no"},
+    Row{Msg::captions_in, "Captions: {1}", "Subtítulos: {1}"},
+    Row{Msg::position, "{1} of {2}", "{1} de {2}"},
+    Row{Msg::loading_video, "Starting the video...", "Iniciando el video..."},
+    Row{Msg::no_sound, "This kiosk has no sound right now.",
+        "Este kiosco no tiene sonido ahora."},
+    Row{Msg::video_error_heading, "This video cannot play right now", "Este video no se puede ver ahora"},
+    Row{Msg::video_error_body, "Please choose another video, or tell the staff.",
+        "Por favor, elija otro video o avise al personal."},
 };
 
 const Row* find_row(Msg id) {
@@ -100,6 +124,16 @@ const char* patient_error_text(std::string_view lang, PatientError e) {
                 : "Could not save. Please tell the staff.";
   }
   return "";
+}
+
+std::string topic_name(std::string_view lang, std::string_view topic) {
+  static const std::map<std::string, Msg, std::less<>> kTopics{
+      {"coping", Msg::topic_coping}, {"sleep", Msg::topic_sleep},
+      {"mood", Msg::topic_mood},     {"anxiety", Msg::topic_anxiety},
+      {"substance-use", Msg::topic_substance_use}, {"crisis", Msg::topic_crisis},
+  };
+  if (auto it = kTopics.find(topic); it != kTopics.end()) return tr(lang, it->second);
+  return std::string(topic);
 }
 
 std::string language_name(std::string_view code) {

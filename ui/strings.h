@@ -45,7 +45,31 @@ enum class Msg {
   no,
   unsupported_item,
   crisis_unsaved,  // staff notice: "{1}" alerts not yet stored
+  library_heading,
+  library_empty,
+  topic_coping,
+  topic_sleep,
+  topic_mood,
+  topic_anxiety,
+  topic_substance_use,
+  topic_crisis,
+  back_to_videos,
+  play,
+  pause,
+  play_again,
+  seek_back,
+  seek_forward,
+  captions_off,
+  captions_in,  // "Captions: {1}"
+  position,     // "{1} of {2}"
+  loading_video,
+  no_sound,
+  video_error_heading,
+  video_error_body,
 };
+
+// The name of a content topic ("sleep") in `lang`; the topic itself when unknown.
+std::string topic_name(std::string_view lang, std::string_view topic);
 
 // The message in `lang`; English when the language or message is missing.
 const char* tr(std::string_view lang, Msg id);

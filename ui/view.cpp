@@ -32,6 +32,14 @@ const char* role_name(Role r) {
       return "nav";
     case Role::hold:
       return "hold";
+    case Role::tile:
+      return "tile";
+    case Role::video:
+      return "video";
+    case Role::seek_bar:
+      return "seek_bar";
+    case Role::media_button:
+      return "media_button";
   }
   return "?";
 }
@@ -44,6 +52,9 @@ bool is_control(Role r) {
     case Role::review_line:
     case Role::nav:
     case Role::hold:
+    case Role::tile:
+    case Role::seek_bar:
+    case Role::media_button:
       return true;
     default:
       return false;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,6 +34,13 @@ struct Command {
     finish,
     acknowledge_crisis,
     still_here,  // dismisses the idle warning
+    open_library,
+    play_item,  // index: library item
+    play_pause,
+    seek_back,     // 10 s
+    seek_forward,  // 10 s
+    seek_to,       // index: position in thousandths of the duration
+    next_captions,  // off, then each caption language in turn
   };
   Command(Kind k, std::size_t i = 0, std::string a = {})  // NOLINT(google-explicit-constructor)
       : kind(k), index(i), arg(std::move(a)) {}
@@ -56,6 +64,10 @@ enum class Role {
   review_line,   // one answered question on the review screen
   nav,           // bottom bar button (Back, Next, Submit, ...)
   hold,          // press-and-hold button (crisis acknowledgement)
+  tile,          // library item: thumbnail, title, duration
+  video,         // the playing video with its captions
+  seek_bar,      // the position, clicked or dragged to seek
+  media_button,  // one of the player's row of controls
 };
 const char* role_name(Role r);
 bool is_control(Role r);
@@ -69,6 +81,19 @@ struct Element {
   bool selected = false;  // the chosen answer
   bool primary = false;   // the suggested next step
   int shortcut = -1;      // digit key that activates it, -1 none
+  std::string image;      // a picture file drawn with it (tile thumbnail)
+};
+
+// The player's state, as drawn.
+struct MediaView {
+  std::string state;  // loading, playing, paused, ended, error
+  std::int64_t position_ms = 0, duration_ms = 0;
+  std::int64_t frames = 0;   // video frames drawn so far
+  std::int64_t dropped = 0;  // frames the player dropped
+  std::string captions;      // caption language shown; "" when off
+  std::string caption;       // the cue on screen now
+  bool audio = true;         // false: the kiosk has no sound output
+  std::optional<float> dragging;  // seek bar held at this fraction
 };
 
 struct View {
@@ -85,6 +110,7 @@ struct View {
   double hold_seconds = 2.0;
   // Identity of the page shown (screen + item), to reset focus on change.
   std::string page_key;
+  std::optional<MediaView> media;  // on the player screen
 };
 
 // Indices of enabled controls in `view.elements`, in order.

@@ -22,6 +22,7 @@ void add_elements(const std::vector<Element>& els, std::size_t focus, bool activ
     if (!e.detail.empty()) c["detail"] = e.detail;
     if (e.selected) c["selected"] = true;
     if (e.shortcut >= 0) c["key"] = e.shortcut;
+    if (!e.image.empty()) c["image"] = true;
     if (active && i == focus) {
       c["focused"] = true;
       focused = e.text;
@@ -48,6 +49,14 @@ nlohmann::json view_json(const View& view, std::size_t focus) {
   j["focus"] = focused;
   j["countdown"] = view.countdown_s ? nlohmann::json(*view.countdown_s) : nlohmann::json(nullptr);
   if (view.hold_progress > 0) j["hold"] = view.hold_progress;
+  if (view.media) {
+    const MediaView& m = *view.media;
+    j["media"] = {{"state", m.state},       {"position_ms", m.position_ms},
+                  {"duration_ms", m.duration_ms}, {"frames", m.frames},
+                  {"dropped", m.dropped},   {"audio", m.audio},
+                  {"captions", m.captions.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.captions)},
+                  {"caption", m.caption.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.caption)}};
+  }
   return j;
 }
 

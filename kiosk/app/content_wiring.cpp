@@ -1,5 +1,7 @@
 #include "kiosk/app/content_wiring.h"
 
+#include <algorithm>
+
 #include "sync/keys.h"
 
 namespace outpost::app {
@@ -66,6 +68,70 @@ Result<std::vector<std::string>> decode_library(const sync::ContentStore& store,
     if (progress) progress(i + 1, items.size());
   }
   return problems;
+}
+
+Library to_library(const sync::ChannelManifest& m, const sync::ContentPaths& paths) {
+  Library lib;
+  lib.channel = m.channel;
+  lib.version = m.version;
+  lib.default_language = m.default_language;
+  for (const sync::ChannelItem& it : m.items) {
+    LibraryItem li;
+    li.id = it.id;
+    li.topic = it.topic;
+    li.title = it.title;
+    li.description = it.description;
+    li.duration_ms = it.duration_ms;
+    li.video = paths.blob(it.video.sha256);
+    li.thumbnail = paths.blob(it.thumbnail.sha256);
+    for (const auto& [lang, f] : it.captions) li.captions[lang] = paths.blob(f.sha256);
+    lib.items.push_back(std::move(li));
+  }
+  const auto rank = [](const std::string& topic) {
+    const auto* end = std::end(sync::kChannelTopics);
+    return std::find(std::begin(sync::kChannelTopics), end, topic) - std::begin(sync::kChannelTopics);
+  };
+  std::vector<std::int64_t> order;
+  for (const auto& it : m.items) order.push_back(it.order);
+  std::vector<std::size_t> idx(lib.items.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+    const auto& x = lib.items[a];
+    const auto& y = lib.items[b];
+    if (rank(x.topic) != rank(y.topic)) return rank(x.topic) < rank(y.topic);
+    if (order[a] != order[b]) return order[a] < order[b];
+    return x.id < y.id;
+  });
+  std::vector<LibraryItem> sorted;
+  for (std::size_t i : idx) sorted.push_back(std::move(lib.items[i]));
+  lib.items = std::move(sorted);
+  return lib;
+}
+
+std::shared_ptr<const Library> LibraryReader::current() {
+  auto st = store_->env().stat(store_->paths().manifest());
+  if (!st.ok() || !st->has_value()) {
+    library_.reset();
+    problem_ = st.ok() ? "" : st.status().message();
+    seen_size_ = seen_mtime_ms_ = -1;
+    return library_;
+  }
+  const auto size = static_cast<std::int64_t>((*st)->size);
+  if (size == seen_size_ && (*st)->mtime_ms == seen_mtime_ms_) return library_;
+  seen_size_ = size;
+  seen_mtime_ms_ = (*st)->mtime_ms;
+  auto inst = store_->installed();
+  if (!inst.ok()) {
+    library_.reset();
+    problem_ = inst.status().message();
+  } else if (!inst->has_value()) {
+    library_.reset();
+    problem_.clear();
+  } else {
+    library_ = std::make_shared<const Library>(to_library(**inst, store_->paths()));
+    problem_.clear();
+  }
+  return library_;
 }
 
 }  // namespace outpost::app

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/site_config.h"
+#include "kiosk/library.h"
 #include "sync/content_store.h"
 
 namespace outpost::app {
@@ -41,5 +42,27 @@ Result<ContentSummary> content_summary(const SiteConfig& config);
 using DecodeCheck = std::function<Status(const std::filesystem::path&)>;
 Result<std::vector<std::string>> decode_library(const sync::ContentStore& store, const DecodeCheck& decode,
                                                 const std::function<void(std::uint64_t, std::uint64_t)>& progress);
+
+// The kiosk screens' view of a verified manifest: items sorted by topic (in
+// the channel's topic order), then order, then id; files as blob paths.
+Library to_library(const sync::ChannelManifest& m, const sync::ContentPaths& paths);
+
+// The installed library for the kiosk window, re-read (and re-verified) only
+// when manifest.json changed size or time: cheap enough to ask on every
+// return to the welcome screen. Null when nothing is installed, or when the
+// manifest cannot be read (problem() says why). UI thread only.
+class LibraryReader {
+ public:
+  explicit LibraryReader(std::unique_ptr<sync::ContentStore> store) : store_(std::move(store)) {}
+  std::shared_ptr<const Library> current();
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::unique_ptr<sync::ContentStore> store_;
+  std::shared_ptr<const Library> library_;
+  std::string problem_;
+  std::int64_t seen_size_ = -1;
+  std::int64_t seen_mtime_ms_ = -1;
+};
 
 }  // namespace outpost::app

@@ -1,5 +1,6 @@
 #include "kiosk/app/kiosk_app.h"
 
+#include <cstdio>
 #include <ostream>
 
 #include "config/crisis_rules_toml.h"
@@ -7,6 +8,9 @@
 #include "kiosk/file_read.h"
 #include "kiosk/session.h"
 #include "kiosk/submitter.h"
+#include "kiosk/webvtt.h"
+#include "media/media_gst.h"
+#include "media/player_gst.h"
 #include "ui/kiosk_ui.h"
 
 namespace outpost::app {
@@ -72,6 +76,19 @@ Result<std::unique_ptr<KioskApp>> KioskApp::open(const KioskArgs& args, std::ost
     }
   }
 
+  // Videos: the installed library, when the kiosk can check the clinic's
+  // signature. Without one the Videos button stays hidden.
+  if (!config.clinic.signing_public_key.empty()) {
+    if (auto store = open_content_store(config); store.ok()) {
+      a->library_ = std::make_unique<LibraryReader>(std::move(store).value());
+      a->library_->current();
+      if (!a->library_->problem().empty())
+        warn << "outpost: warning: the video library cannot be read: " << a->library_->problem() << "\n";
+    } else {
+      warn << "outpost: warning: no videos: " << store.status().message() << "\n";
+    }
+  }
+
   auto regular = read_font(args.font_dir / "NotoSans-Regular.ttf");
   if (!regular.ok()) return regular.status();
   auto bold = read_font(args.font_dir / "NotoSans-Bold.ttf");
@@ -104,7 +121,24 @@ Status KioskApp::run() {
   ThreadSubmitter writer(*sink_, (*window)->queue());
   SystemClock clock;
   Session session(clock, config().session, checkin, writer);
-  ui::KioskUi kiosk(session, clock, config().crisis, (*window)->fonts());
+  ui::MediaServices media;
+  if (library_) {
+    if (Status s = media_init(); !s.ok()) {
+      std::fprintf(stderr, "outpost: warning: no videos: %s\n", s.message().c_str());
+    } else {
+      media.library = [this] { return library_->current(); };
+      media.make_player = [queue = &(*window)->queue()] {
+        // The streaming thread only wakes the UI loop; the frame is taken there.
+        return make_gst_player([queue] { queue->post([] {}); });
+      };
+      media.load_captions = [](const std::filesystem::path& file) -> Result<Captions> {
+        auto text = read_file_checked(file, kMaxWebvttBytes, "caption file");
+        if (!text.ok()) return text.status();
+        return parse_webvtt(*text, file.string());
+      };
+    }
+  }
+  ui::KioskUi kiosk(session, clock, config().crisis, (*window)->fonts(), std::move(media));
   (*window)->run(kiosk, session, clock);
   return Status::Ok();
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/site_config.h"
+#include "kiosk/app/content_wiring.h"
 #include "kiosk/questionnaire.h"
 #include "kiosk/submission.h"
 #include "sync/kiosk_outbox.h"
@@ -80,6 +81,7 @@ class KioskApp {
   std::unique_ptr<sync::KioskOutbox> outbox_;
   std::unique_ptr<RefusingSubmitSink> refusing_sink_;
   SubmitSink* sink_ = nullptr;
+  std::unique_ptr<LibraryReader> library_;  // null: no videos on this kiosk
 };
 
 }  // namespace outpost::app
