@@ -3,6 +3,7 @@
 // video frame into the window's texture and tells the session where the
 // video is (so that playing counts as activity and seconds watched grow).
 #include <algorithm>
+#include <cmath>
 
 #include "ui/kiosk_ui.h"
 
@@ -68,7 +69,7 @@ void KioskUi::update_media(Pictures* pictures) {
     } else {
       player_->set_volume(media_.volume);
       const double resume = session_.resume_position(item->id);
-      if (resume > 0) player_->seek(static_cast<std::int64_t>(resume * 1000));
+      if (resume > 0) player_->seek(std::llround(resume * 1000));
       player_->play();
     }
     dirty_ = true;

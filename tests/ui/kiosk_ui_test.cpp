@@ -129,7 +129,7 @@ TEST_CASE("keys walk from welcome to a Spanish question, digits choose, Enter co
   Harness h;
   const View& welcome = h.frame();
   CHECK(welcome.screen == Screen::welcome);
-  CHECK(h.labels(Role::choice) == std::vector<std::string>{"Check in", "Videos", "Join a group"});
+  CHECK(h.labels(Role::choice) == std::vector<std::string>{"Check in", "Join a group"});  // no library: no Videos
   CHECK_FALSE(welcome.elements[welcome.elements.size() - 1].enabled);  // Join a group, not yet
   h.to_first_question(std::string(make_patient_code("20261123").value()));
   const View& q = h.ui.view();
