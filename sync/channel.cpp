@@ -205,6 +205,8 @@ bool valid_sha256_hex(std::string_view hex) {
 }
 
 bool valid_channel_name(std::string_view name) { return valid_id(name); }
+bool valid_item_id(std::string_view id) { return valid_id(id); }
+bool valid_language_tag(std::string_view tag) { return valid_lang(tag); }
 
 std::vector<ChannelFile> ChannelManifest::files() const {
   std::vector<ChannelFile> out;

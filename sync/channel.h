@@ -101,6 +101,9 @@ Result<ChannelManifest> open_manifest(std::span<const std::uint8_t> bytes, const
 // not "." or "..", not starting with '.'.
 bool plain_file_name(std::string_view name);
 bool valid_sha256_hex(std::string_view hex);
-bool valid_channel_name(std::string_view name);
+bool valid_channel_name(std::string_view name);  // [a-z0-9-]{1,64}
+bool valid_item_id(std::string_view id);         // [a-z0-9-]{1,64}
+// A language tag as manifests use them: "en", "es", "pt-BR", "zh-Hant".
+bool valid_language_tag(std::string_view tag);
 
 }  // namespace outpost::sync

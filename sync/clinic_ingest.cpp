@@ -90,6 +90,16 @@ Result<ClinicRecord> to_clinic_record(const Record& rec, const SecretBytes& plai
     r.body = fhir->dump();
     return r;
   }
+  if (rec.kind == RecordKind::media_event) {
+    // Checked field by field: the export turns it into an Observation
+    // (docs/design.md, "Media events"); a bad one is quarantined.
+    auto event = decode_media_event(payload);
+    if (!event.ok()) return event.status();
+    set_subject(r, event->meta.subject);
+    r.authored = event->meta.authored;
+    r.body = json::parse(payload).dump();
+    return r;
+  }
   json j = json::parse(payload, nullptr, false);
   if (j.is_discarded()) return Status(Errc::corrupt, std::string(kind_name(rec.kind)) + " payload is not JSON");
   if (rec.kind == RecordKind::crisis_alert) r.flags = {"critical"};

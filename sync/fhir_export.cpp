@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "kiosk/utc_time.h"
+#include "sync/payload.h"
 
 namespace outpost::sync {
 
@@ -25,6 +26,10 @@ constexpr std::string_view kObservationCategory =
 constexpr std::string_view kFlagCategory = "http://terminology.hl7.org/CodeSystem/flag-category";
 constexpr std::string_view kFlagDetail = "http://hl7.org/fhir/StructureDefinition/flag-detail";
 constexpr std::string_view kUcum = "http://unitsofmeasure.org";
+constexpr std::string_view kBcp47 = "urn:ietf:bcp:47";
+// Outpost's own codes for what no standard code system names: a
+// psychoeducation video watched and the parts of that Observation.
+constexpr std::string_view kOutpostObservationCodes = "urn:outpost:observation-code";
 
 // The LOINC total-score codes of the instruments Outpost ships, found by
 // the Questionnaire's panel code, or by its url when the clinic's library
@@ -105,6 +110,10 @@ class Exporter {
       } else if (r.kind == "crisis-alert") {
         auto link = links.find(r.id);
         out_.resources.push_back(flag(r, link == links.end() ? nullptr : &link->second));
+      } else if (r.kind == "media-event") {
+        auto obs = media_observation(r);
+        if (!obs.ok()) return obs.status();
+        out_.resources.push_back(std::move(obs).value());
       }
     }
     return std::move(out_);
@@ -225,6 +234,58 @@ class Exporter {
                         {"valueReference", reference("QuestionnaireResponse", *linked_response, refs_)}}});
     }
     return f;
+  }
+
+  // A watched video as an Observation of the patient's activity in the
+  // program (docs/design.md, "Media events"). Its id is the record id.
+  Result<json> media_observation(const ClinicRecord& r) {
+    auto event = decode_media_event(r.body);
+    if (!event.ok()) return Status(Errc::corrupt, "record " + r.id + ": stored body: " + event.status().message());
+    auto code = [](std::string_view c, std::string_view display) {
+      return json{{"coding", json::array({{{"system", kOutpostObservationCodes}, {"code", c}, {"display", display}}})},
+                  {"text", display}};
+    };
+    auto seconds = [](double v) {
+      return json{{"value", v}, {"unit", "s"}, {"system", kUcum}, {"code", "s"}};
+    };
+    auto language = [](const std::string& tag) {
+      return json{{"coding", json::array({{{"system", kBcp47}, {"code", tag}}})}};
+    };
+    json components = json::array({
+        {{"code", code("media-finished", "Played to the end")}, {"valueBoolean", event->finished}},
+        {{"code", code("media-duration", "Length of the video")}, {"valueQuantity", seconds(event->duration_s)}},
+        {{"code", code("media-item", "Content item id")}, {"valueString", event->item_id}},
+        {{"code", code("media-channel", "Content channel")}, {"valueString", event->channel}},
+    });
+    // FHIR's integer is 32 bits; a version past it (never reached by +1 per
+    // publish, but the manifest allows it) goes as its decimal text.
+    json version = {{"code", code("media-channel-version", "Content channel version")}};
+    if (event->channel_version <= static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())) {
+      version["valueInteger"] = event->channel_version;
+    } else {
+      version["valueString"] = std::to_string(event->channel_version);
+    }
+    components.push_back(std::move(version));
+    if (!event->captions.empty())
+      components.push_back({{"code", code("media-captions", "Caption language")},
+                            {"valueCodeableConcept", language(event->captions)}});
+    if (!event->meta.language.empty())
+      components.push_back({{"code", code("kiosk-language", "Kiosk language")},
+                            {"valueCodeableConcept", language(event->meta.language)}});
+    json obs = {{"resourceType", "Observation"},
+                {"id", r.id},
+                {"identifier", json::array({own_identifier(r.id)})},
+                {"status", "final"},
+                {"category", json::array({{{"coding", json::array({{{"system", kObservationCategory},
+                                                                    {"code", "therapy"},
+                                                                    {"display", "Therapy"}}})}}})},
+                {"code", code("psychoeducation-video-watched", "Psychoeducation video watched")},
+                {"effectiveDateTime", r.authored.empty() ? format_utc(r.created_ms) : r.authored},
+                {"valueQuantity", seconds(event->seconds_watched)},
+                {"device", device(r.kiosk_id)},
+                {"component", std::move(components)}};
+    if (auto p = patient(r, o_)) obs["subject"] = *p;
+    return obs;
   }
 
   std::span<const ClinicRecord> records_;

@@ -1,6 +1,7 @@
 // FHIR R4 out of the clinic's records (docs/design.md, "Clinic server
 // layout", Export): each check-in becomes a QuestionnaireResponse and an
-// Observation of its score, each crisis alert a Flag; as NDJSON lines or as
+// Observation of its score, each crisis alert a Flag, each watched video an
+// Observation ("Media events"); as NDJSON lines or as
 // one transaction Bundle of conditional creates that a FHIR server can take
 // twice without creating anything twice.
 //
@@ -43,8 +44,8 @@ enum class FhirReferences { relative, bundle };
 
 struct FhirExport {
   // In record order; a check-in's QuestionnaireResponse is followed by the
-  // Observation of its score. Other kinds than check-ins and crisis alerts
-  // are not clinical data and are left out.
+  // Observation of its score. Other kinds than check-ins, crisis alerts and
+  // media events (group and audit events) are left out.
   std::vector<nlohmann::json> resources;
   // For the clinic admin, e.g. a questionnaire missing from the library
   // (its scores are then coded by text only). Once per cause.

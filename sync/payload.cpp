@@ -2,7 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
+
+#include "sync/channel.h"
 
 namespace outpost::sync {
 
@@ -171,6 +175,119 @@ SecretBytes encode_crisis(const Questionnaire& q, const std::vector<std::string>
   j["i"] = critical_items;
   put_meta(j, meta);
   return dump_secret(j);
+}
+
+namespace {
+
+// "YYYY-MM-DDTHH:MM:SSZ", the form format_utc writes for years 0000-9999.
+bool utc_seconds(std::string_view t) {
+  constexpr std::string_view shape = "dddd-dd-ddTdd:dd:ddZ";
+  if (t.size() != shape.size()) return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const bool ok = shape[i] == 'd' ? (t[i] >= '0' && t[i] <= '9') : t[i] == shape[i];
+    if (!ok) return false;
+  }
+  return true;
+}
+
+double tenths(double seconds) { return std::round(seconds * 10) / 10; }
+
+// What is wrong with `e`, "" when nothing is (check_media_event).
+std::string media_event_problem(const MediaEvent& e) {
+  if (e.channel.empty()) return "channel is empty";
+  if (!valid_channel_name(e.channel)) return "channel is not [a-z0-9-]{1,64}";
+  if (e.item_id.empty()) return "item id is empty";
+  if (!valid_item_id(e.item_id)) return "item id is not [a-z0-9-]{1,64}";
+  auto seconds = [](const std::string& name, double v) -> std::string {
+    if (!std::isfinite(v)) return name + " is not a finite number";
+    if (v < 0) return name + " is negative";
+    if (v > kMaxMediaSeconds) return name + " is more than 24 hours";
+    return "";
+  };
+  if (std::string p = seconds("duration", e.duration_s); !p.empty()) return p;
+  if (std::string p = seconds("seconds watched", e.seconds_watched); !p.empty()) return p;
+  // A duration of 0 is a video whose length is not known; the 1 s absorbs
+  // rounding on very short clips.
+  if (e.duration_s > 0 && e.seconds_watched > kMaxPlaysPerVideo * e.duration_s + 1)
+    return "seconds watched is more than " + std::to_string(static_cast<int>(kMaxPlaysPerVideo)) +
+           " times the duration";
+  if (!e.captions.empty() && !valid_language_tag(e.captions)) return "captions is not a language tag";
+  if (!e.meta.language.empty() && !valid_language_tag(e.meta.language)) return "language is not a language tag";
+  if (!e.meta.authored.empty() && !utc_seconds(e.meta.authored))
+    return "authored is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)";
+  return "";
+}
+
+}  // namespace
+
+Status check_media_event(const MediaEvent& e) {
+  const std::string problem = media_event_problem(e);
+  return problem.empty() ? Status::Ok() : Status(Errc::invalid_argument, "media event: " + problem);
+}
+
+SecretBytes encode_media_event(const MediaEvent& e) {
+  json j = json::object();
+  j["f"] = kMediaEventFormat;
+  j["c"] = e.channel;
+  j["v"] = e.channel_version;
+  j["i"] = e.item_id;
+  j["w"] = tenths(e.seconds_watched);
+  j["d"] = tenths(e.duration_s);
+  j["e"] = e.finished;
+  if (!e.captions.empty()) j["cc"] = e.captions;
+  put_meta(j, e.meta);
+  return dump_secret(j);
+}
+
+Result<MediaEvent> decode_media_event(std::string_view payload) {
+  auto corrupt_event = [](const std::string& what) {
+    return Status(Errc::corrupt, "media-event payload: " + what);
+  };
+  json j = json::parse(payload, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return corrupt_event("not a JSON object");
+  auto f = j.find("f");
+  if (f == j.end() || !f->is_string()) return corrupt_event("missing the format tag \"f\"");
+  if (f->get<std::string>() != kMediaEventFormat)
+    return corrupt_event("format tag \"f\" is not " + std::string(kMediaEventFormat));
+  static const char* const kKeys[] = {"f", "c", "v", "i", "w", "d", "e", "cc", "l", "s", "t"};
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+      return corrupt_event("unknown field");  // not named: it came from outside
+  }
+  auto field = [&](const char* key, bool (json::*is)() const noexcept, const char* want) -> Result<const json*> {
+    auto it = j.find(key);
+    if (it == j.end()) return corrupt_event(std::string("missing \"") + key + "\"");
+    if (!((*it).*is)()) return corrupt_event(std::string("\"") + key + "\" is not " + want);
+    return &*it;
+  };
+  auto text = [&](const char* key, bool required, std::string& out) -> Status {
+    if (!required && !j.contains(key)) return Status::Ok();
+    auto v = field(key, &json::is_string, "a string");
+    if (!v.ok()) return v.status();
+    out = (*v)->get<std::string>();
+    return Status::Ok();
+  };
+  MediaEvent e;
+  if (Status s = text("c", true, e.channel); !s.ok()) return s;
+  if (Status s = text("i", true, e.item_id); !s.ok()) return s;
+  if (Status s = text("cc", false, e.captions); !s.ok()) return s;
+  if (Status s = text("l", false, e.meta.language); !s.ok()) return s;
+  if (Status s = text("s", false, e.meta.subject); !s.ok()) return s;
+  if (Status s = text("t", false, e.meta.authored); !s.ok()) return s;
+  auto v = field("v", &json::is_number_unsigned, "a whole number");
+  if (!v.ok()) return v.status();
+  e.channel_version = (*v)->get<std::uint64_t>();
+  auto w = field("w", &json::is_number, "a number");
+  if (!w.ok()) return w.status();
+  e.seconds_watched = (*w)->get<double>();
+  auto d = field("d", &json::is_number, "a number");
+  if (!d.ok()) return d.status();
+  e.duration_s = (*d)->get<double>();
+  auto fin = field("e", &json::is_boolean, "true or false");
+  if (!fin.ok()) return fin.status();
+  e.finished = (*fin)->get<bool>();
+  if (std::string p = media_event_problem(e); !p.empty()) return corrupt_event(p);
+  return e;
 }
 
 }  // namespace outpost::sync

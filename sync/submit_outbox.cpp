@@ -99,4 +99,13 @@ Result<std::string> OutboxSubmitSink::raise_crisis(const Questionnaire& q, const
   return id;
 }
 
+Result<std::string> OutboxSubmitSink::record_media_event(const MediaEvent& event) {
+  if (Status s = check_media_event(event); !s.ok()) return s;
+  if (Status s = check_subject(event.meta.subject); !s.ok()) return s;
+  SecretBytes payload = encode_media_event(event);
+  auto id = enqueue(RecordKind::media_event, payload.span());
+  if (!id.ok()) return id.status();
+  return id->to_string();
+}
+
 }  // namespace outpost::sync

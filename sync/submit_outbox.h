@@ -39,6 +39,12 @@ class OutboxSubmitSink final : public SubmitSink {
   Result<std::string> raise_crisis(const Questionnaire& q, const std::vector<std::string>& critical_items,
                                    const ResponseMeta& meta) override;
 
+  // A `media-event` record at the event priority (docs/design.md, "Media
+  // events"). A bad event (check_media_event in sync/payload.h, or a
+  // malformed patient code) is refused with Errc::invalid_argument and
+  // nothing is stored.
+  Result<std::string> record_media_event(const MediaEvent& event) override;
+
   std::size_t unsaved_crisis_alerts() const override { return unsaved_.size(); }
   std::size_t retry_crisis_alerts() override;
 
