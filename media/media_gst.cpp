@@ -1,9 +1,15 @@
 #include "media/media_gst.h"
 
+#include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
+#include <gst/video/video.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
 
@@ -245,6 +251,178 @@ Status decode_all(const std::filesystem::path& path,
     }
   }
   return Status::Ok();
+}
+
+namespace {
+
+constexpr std::uintmax_t kMaxImageFileBytes = 16u << 20;
+constexpr GstClockTime kImageTimeout = 5 * GST_SECOND;
+
+// "PNG" or "JPEG" from the file's first bytes; an error naming the file otherwise.
+Result<std::string> image_kind(const std::filesystem::path& file) {
+  const std::string name = name_of(file);
+  std::ifstream in(file, std::ios::binary);
+  if (!in.is_open()) return Result<std::string>(Errc::io_error, name + ": cannot be read");
+  std::array<unsigned char, 8> head{};
+  in.read(reinterpret_cast<char*>(head.data()), head.size());
+  static constexpr std::array<unsigned char, 8> png{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (in.gcount() == 8 && head == png) return std::string("PNG");
+  if (in.gcount() >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff) return std::string("JPEG");
+  return Result<std::string>(Errc::invalid_argument, name + ": not a PNG or JPEG picture");
+}
+
+// GStreamer 1.22's jpegdec decodes a JPEG cut in half without an error or a
+// warning (libjpeg pads it out grey), so the end is checked here: after any
+// zero padding the file must end with the EOI marker FF D9. (A PNG cut short
+// fails in pngparse: it has no IEND chunk.)
+bool jpeg_has_end(const std::filesystem::path& file, std::uintmax_t bytes) {
+  std::ifstream in(file, std::ios::binary);
+  const std::uintmax_t tail = std::min<std::uintmax_t>(bytes, 4096);
+  std::string buf(static_cast<std::size_t>(tail), '\0');
+  in.seekg(static_cast<std::streamoff>(bytes - tail));
+  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+  if (!in) return false;
+  const std::size_t end = buf.find_last_not_of('\0');
+  return end != std::string::npos && end >= 1 && static_cast<unsigned char>(buf[end - 1]) == 0xff &&
+         static_cast<unsigned char>(buf[end]) == 0xd9;
+}
+
+// The size the decoder announces, seen on videoconvert's sink pad before the
+// frame is decoded (the capsfilter's size range then refuses it).
+struct ImageSize {
+  std::atomic<int> width{0}, height{0};
+};
+
+GstPadProbeReturn on_image_caps(GstPad*, GstPadProbeInfo* pinfo, gpointer user) {
+  GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(pinfo);
+  if (ev && GST_EVENT_TYPE(ev) == GST_EVENT_CAPS) {
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(ev, &caps);
+    int w = 0, h = 0;
+    if (caps && gst_caps_get_size(caps) > 0) {
+      const GstStructure* st = gst_caps_get_structure(caps, 0);
+      gst_structure_get_int(st, "width", &w);
+      gst_structure_get_int(st, "height", &h);
+    }
+    auto* size = static_cast<ImageSize*>(user);
+    size->width = w;
+    size->height = h;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+struct SampleUnref {
+  void operator()(GstSample* s) const {
+    if (s) gst_sample_unref(s);
+  }
+};
+
+// The first ERROR or WARNING waiting on the bus, as text ("" when none).
+std::string bus_problem(GstBus* bus) {
+  std::unique_ptr<GstMessage, MessageUnref> msg(
+      gst_bus_pop_filtered(bus, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_WARNING)));
+  if (!msg) return "";
+  GError* err = nullptr;
+  if (GST_MESSAGE_TYPE(msg.get()) == GST_MESSAGE_ERROR)
+    gst_message_parse_error(msg.get(), &err, nullptr);
+  else
+    gst_message_parse_warning(msg.get(), &err, nullptr);
+  std::string why = err && err->message ? err->message : "unknown problem";
+  g_clear_error(&err);
+  return why;
+}
+
+}  // namespace
+
+Result<Image> decode_image(const std::filesystem::path& file, int max_width, int max_height) {
+  if (auto s = media_init(); !s.ok()) return s;
+  const std::string name = name_of(file);
+  if (max_width < 1 || max_height < 1)
+    return Result<Image>(Errc::invalid_argument,
+                         name + ": the largest allowed picture size must be at least 1x1");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    return Result<Image>(Errc::not_found, name + ": no such picture file");
+  const auto bytes = std::filesystem::file_size(file, ec);
+  if (ec) return Result<Image>(Errc::io_error, name + ": cannot be read (" + ec.message() + ")");
+  if (bytes > kMaxImageFileBytes)
+    return Result<Image>(Errc::invalid_argument, name + ": picture file is " + std::to_string(bytes >> 20) +
+                                                     " MiB, more than the 16 MiB allowed");
+  auto kind = image_kind(file);
+  if (!kind.ok()) return kind.status();
+  if (kind.value() == "JPEG" && !jpeg_has_end(file, bytes))
+    return Result<Image>(Errc::corrupt, name +
+                                            ": JPEG picture is damaged or truncated (it does not end with "
+                                            "the end-of-image marker)");
+
+  // The size range on the RGBA caps makes negotiation fail for a picture
+  // that is too large, before the decoder allocates its frame.
+  const std::string desc =
+      "filesrc name=src ! decodebin ! videoconvert name=conv ! "
+      "video/x-raw,format=RGBA,width=[1," +
+      std::to_string(max_width) + "],height=[1," + std::to_string(max_height) +
+      "] ! appsink name=sink sync=false max-buffers=1";
+  GError* err = nullptr;
+  GstPtr<GstElement> pipeline(gst_parse_launch(desc.c_str(), &err));
+  if (err) {
+    std::string why = err->message;
+    g_clear_error(&err);
+    return Result<Image>(Errc::internal, "GStreamer picture pipeline: " + why);
+  }
+  GstPtr<GstElement> src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
+  GstPtr<GstElement> conv(gst_bin_get_by_name(GST_BIN(pipeline.get()), "conv"));
+  GstPtr<GstElement> sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
+  if (!src || !conv || !sink)
+    return Result<Image>(Errc::internal, "GStreamer picture pipeline is incomplete");
+  g_object_set(src.get(), "location", file.c_str(), nullptr);
+  ImageSize size;
+  GstPtr<GstPad> conv_sink(gst_element_get_static_pad(conv.get(), "sink"));
+  gst_pad_add_probe(conv_sink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_image_caps, &size, nullptr);
+  GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+
+  // PAUSED prerolls: the appsink holds the one decoded frame, or the state
+  // change fails on an error, or EOS arrives with no frame at all.
+  gst_element_set_state(pipeline.get(), GST_STATE_PAUSED);
+  const GstStateChangeReturn got = gst_element_get_state(pipeline.get(), nullptr, nullptr, kImageTimeout);
+  std::unique_ptr<GstSample, SampleUnref> sample;
+  if (got == GST_STATE_CHANGE_SUCCESS)
+    sample.reset(gst_app_sink_try_pull_preroll(GST_APP_SINK(sink.get()), 0));
+  const std::string problem = bus_problem(bus.get());
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  // The probe's pad belongs to the pipeline: read the size only once it is stopped.
+  const int seen_w = size.width.load(), seen_h = size.height.load();
+
+  const std::string what = kind.value() + " picture";
+  if (seen_w > max_width || seen_h > max_height)
+    return Result<Image>(Errc::invalid_argument, name + ": " + what + " is " + std::to_string(seen_w) + "x" +
+                                                     std::to_string(seen_h) + ", larger than the " +
+                                                     std::to_string(max_width) + "x" +
+                                                     std::to_string(max_height) + " allowed");
+  if (got == GST_STATE_CHANGE_ASYNC)
+    return Result<Image>(Errc::busy, name + ": decoding the " + what + " took more than 5 s; gave up");
+  if (!problem.empty() || !sample)
+    return Result<Image>(Errc::corrupt, name + ": " + what + " is damaged or truncated" +
+                                            (problem.empty() ? "" : " (" + problem + ")"));
+
+  GstVideoInfo info;
+  if (!gst_video_info_from_caps(&info, gst_sample_get_caps(sample.get())))
+    return Result<Image>(Errc::internal, name + ": GStreamer gave a frame without a readable format");
+  GstBuffer* buffer = gst_sample_get_buffer(sample.get());
+  GstVideoFrame frame;
+  if (!buffer || !gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ))
+    return Result<Image>(Errc::internal, name + ": GStreamer's decoded frame could not be read");
+  Image out;
+  out.width = GST_VIDEO_FRAME_WIDTH(&frame);
+  out.height = GST_VIDEO_FRAME_HEIGHT(&frame);
+  const std::size_t row = 4 * static_cast<std::size_t>(out.width);
+  out.rgba.resize(row * static_cast<std::size_t>(out.height));
+  const auto* pixels = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+  const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);  // may be more than 4 * width
+  for (int y = 0; y < out.height; ++y)
+    std::memcpy(out.rgba.data() + row * static_cast<std::size_t>(y),
+                pixels + static_cast<std::ptrdiff_t>(stride) * y, row);
+  gst_video_frame_unmap(&frame);
+  return out;
 }
 
 }  // namespace outpost

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "kiosk/result.h"
+#include "media/image.h"
 
 namespace outpost {
 
@@ -39,5 +40,17 @@ Status check_video_file(const std::filesystem::path& path);
 // `progress` (may be empty) is called from this thread with the position.
 Status decode_all(const std::filesystem::path& path,
                   const std::function<void(std::int64_t pos_ms, std::int64_t dur_ms)>& progress);
+
+// Decodes a PNG or JPEG still (a library thumbnail) to RGBA: filesrc !
+// decodebin ! videoconvert ! RGBA appsink, one frame, rows copied with the
+// frame's own stride. The file is recognised by its first bytes, not its
+// name. Refused with a message naming the file: anything that is not PNG or
+// JPEG (Errc::invalid_argument), a picture wider than max_width or taller
+// than max_height (checked on the decoder's caps, before the frame is
+// decoded, so a huge picture allocates nothing), a file over 16 MiB, and a
+// truncated or damaged file, including one libjpeg "repairs" with a warning
+// (Errc::corrupt). Gives up after 5 s (Errc::busy) rather than hang. Any
+// thread; each call builds its own pipeline.
+Result<Image> decode_image(const std::filesystem::path& file, int max_width = 1920, int max_height = 1080);
 
 }  // namespace outpost
