@@ -110,6 +110,16 @@ Result<std::unique_ptr<KioskApp>> KioskApp::open(const KioskArgs& args, std::ost
 }
 
 Status KioskApp::run() {
+  if (library_ && media_init().ok()) {
+    args_.window.decode_image = [](const std::string& file) -> std::optional<ui::DecodedImage> {
+      auto img = decode_image(file, 1920, 1080);
+      if (!img.ok()) {
+        std::fprintf(stderr, "outpost: warning: thumbnail: %s\n", img.status().message().c_str());
+        return std::nullopt;
+      }
+      return ui::DecodedImage{img->width, img->height, std::move(img->rgba)};
+    };
+  }
   auto window = ui::KioskWindow::open(args_.window, std::move(regular_font_), std::move(bold_font_),
                                       args_.font_dir.string());
   if (!window.ok()) return window.status();

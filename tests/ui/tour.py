@@ -2,7 +2,9 @@
 """A scripted tour of the kiosk for the demo (scripts/demo.sh) when there is no
 display: runs `outpost` under Xvfb with the demo questionnaires, walks a
 Spanish check-in to the thank-you screen and a second one to the crisis
-screen, and keeps a PNG of every screen in the folder it prints.
+screen, then (when a video library is installed) opens Videos in Spanish and
+plays the first one with captions for a few seconds, and keeps a PNG of every
+screen in the folder it prints.
 
   tour.py --outpost BIN --out DIR [--config FILE --data-dir DIR]
 """
@@ -62,6 +64,19 @@ def main():
             k.wait_for(lambda f: f["screen"] != "crisis", "the end of the 2 s hold", timeout=6)
         finally:
             k.keyup("Return")
+        f = k.wait_screen("welcome")
+        if "Videos" in [c["label"] for c in f["controls"]]:
+            k.key("2")
+            k.wait_screen("language")
+            k.key("2")
+            k.wait_screen("library")
+            k.key("1")
+            k.wait_for(lambda f: (f.get("media") or {}).get("state") == "error"
+                       or (f.get("media") or {}).get("position_ms", 0) > 6000, "six seconds of video", timeout=30)
+            k.key("Escape")
+            k.wait_screen("library")
+            k.key("Escape")
+            k.wait_screen("welcome")
     print(f"tour screenshots: {os.path.abspath(args.out)}")
     return 0
 

@@ -14,7 +14,6 @@ goes on), and the watched records in the outbox. Screenshots are artifacts.
 import argparse
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -156,7 +155,8 @@ def test_videos(args):
             k.key("Return")
             k.wait_screen("library")
             k.key("1")
-            k.wait_for(lambda f: media(f).get("state") == "playing", "another video plays after the error", timeout=20)
+            k.wait_for(lambda f: media(f).get("state") == "playing" and media(f)["position_ms"] > 1000,
+                       "another video plays after the error", timeout=20)
             k.key("Escape")
             k.wait_screen("library")
             k.key("Escape")
@@ -165,8 +165,6 @@ def test_videos(args):
             # Watched records: one per video watched (the corrupt one played nothing).
             status = k.outbox_status(args.outpostctl)
             expect(status["queued"] == 3, f"3 watched records queued: {status}")
-            text = open(k.hook, encoding="utf-8").read() if os.path.exists(k.hook) else ""
-            expect(not re.search(r"\d{9}", text), "no patient code in the test hook")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
