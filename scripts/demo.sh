@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is needed, builds, and runs the
 # kiosk with the demo questionnaires (PHQ-9, GAD-7; English and Spanish)
-# against a local clinic folder:
+# and the demo videos (channel "demo") against a local clinic folder:
 #
 #   build/demo/site/clinic    the clinic's keys (outpost-clinic keygen)
 #   build/demo/site/kiosk     the enrolled kiosk: outpost.toml, keys, data/
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTPOST_BUILD_UI=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build build/demo --target outpost outpostctl outpost-syncd outpost-clinic -j "$(nproc)"
+cmake --build build/demo --target outpost outpostctl outpost-syncd outpost-clinic demo_content -j "$(nproc)"
 bin=$PWD/build/demo/kiosk/cmd
 site=$PWD/build/demo/site
 
@@ -33,6 +33,16 @@ mkdir -p "$site/dropbox"
 conf=$site/kiosk/outpost.toml
 data=$site/kiosk/data
 echo "clinic folder: $site"
+
+# The clinic publishes the demo videos (build/demo/demo-content) as channel
+# "demo" into the drop box; the kiosk pulls it there, as from a real clinic.
+"$bin/outpost-clinic" publish --clinic "$site/clinic" --from build/demo/demo-content --channel demo \
+  --out "$site/dropbox/channels/demo" >/dev/null
+printf '\n[content]\nchannel = "demo"\n' >> "$conf"
+mkdir -p "$data"
+echo "== the kiosk pulls the demo channel"
+"$bin/outpost-syncd" --once --config "$conf" --data-dir "$data"
+"$bin/outpostctl" --config "$conf" --data-dir "$data" content status
 
 if [[ -n "${DISPLAY:-}" ]]; then
   args=(--config "$conf" --data-dir "$data")

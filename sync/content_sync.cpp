@@ -129,6 +129,14 @@ Result<ContentPassReport> ContentSync::run_pass(const BetweenChunks& between_chu
   if (!bulk_allowed()) {
     report.held = true;
   } else {
+    // A library wiped under a running daemon (a disk swap, staff deleting
+    // content/) must not wait for the clinic's next publish: the ETag of a
+    // manifest we took is forgotten once neither it nor its files are here.
+    if (!etag_.empty() && manifest_problem_.empty()) {
+      auto inst = store_.installed();
+      auto pend = store_.pending();
+      if (inst.ok() && pend.ok() && !inst->has_value() && !pend->has_value()) etag_.clear();
+    }
     FetchResult m = transport_.fetch(channel_manifest_path(store_.channel()), etag_, kMaxManifestBytes + 4096);
     if (m.code == FetchErrc::ok) {
       auto offered = store_.offer(m.body, transport_.describe() + "/" + channel_manifest_path(store_.channel()));

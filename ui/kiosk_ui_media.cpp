@@ -85,7 +85,9 @@ void KioskUi::update_media(Pictures* pictures) {
     ++media_view_.frames;
   }
   const PlayerState st = player_->state();
-  media_view_.state = st == PlayerState::paused && media_view_.frames == 0 ? "loading" : state_name(st);
+  // Until the first frame is drawn the patient sees "Starting the video...".
+  const bool started = media_view_.frames > 0;
+  media_view_.state = !started && (st == PlayerState::paused || st == PlayerState::playing) ? "loading" : state_name(st);
   if (st == PlayerState::error) player_failed_ = true;
   media_view_.position_ms = player_->position_ms();
   media_view_.duration_ms = player_->duration_ms() > 0 ? player_->duration_ms() : item->duration_ms;

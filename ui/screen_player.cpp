@@ -40,7 +40,10 @@ View player_screen(const ScreenContext& ctx) {
                         {Command::seek_to});
   v.elements.push_back(std::move(bar));
   v.elements.push_back(control(Role::media_button, tr(ctx.lang, Msg::seek_back), {Command::seek_back}));
-  const Msg play = m.state == "playing" ? Msg::pause : m.state == "ended" ? Msg::play_again : Msg::play;
+  // The player is told to play as it opens: "loading" offers Pause too.
+  const Msg play = m.state == "playing" || m.state == "loading" ? Msg::pause
+                   : m.state == "ended"                           ? Msg::play_again
+                                                                  : Msg::play;
   add_primary(v, control(Role::media_button, tr(ctx.lang, play), {Command::play_pause}));
   v.elements.push_back(control(Role::media_button, tr(ctx.lang, Msg::seek_forward), {Command::seek_forward}));
   if (!item->captions.empty()) {

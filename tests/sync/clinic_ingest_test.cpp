@@ -777,3 +777,37 @@ TEST_CASE("ingest does not follow folder links: a loop is walked once, a link ou
   CHECK(r.rejected_bundles == 0);
   CHECK_MESSAGE(r.rejections.empty(), r.rejections.front());
 }
+
+TEST_CASE("a watched video is stored with its subject and time, a garbled one is quarantined naming the field") {
+  Clinic c;
+  MediaEvent e;
+  e.channel = "demo";
+  e.channel_version = 3;
+  e.item_id = "sleep-routine";
+  e.seconds_watched = 12.5;
+  e.duration_s = 20;
+  e.meta = ResponseMeta{"es", "123456780", "2026-01-01T00:05:00Z"};
+  Record good = c.sealed(RecordKind::media_event, encode_media_event(e).view());
+  const std::string garbled =
+      R"({"f":"outpost-media-event/1","c":"demo","v":3,"i":"sleep-routine","w":"12","d":20,"e":false,"s":"123456780"})";
+  Record bad = c.sealed(RecordKind::media_event, garbled);
+  Bytes b = c.bundle(1, {good, bad});
+  Ingester in = c.ingester();
+  IngestReport r;
+  REQUIRE(in.ingest_bundle(name(b), b, r).ok());
+  CHECK(r.new_records == 1);
+  CHECK(r.quarantined_records == 1);
+  auto rows = c.store->records();
+  REQUIRE(rows->size() == 1);
+  const ClinicRecord& row = (*rows)[0];
+  CHECK(row.id == good.id.to_string());
+  CHECK(row.kind == "media-event");
+  CHECK(row.subject == "123456780");
+  CHECK(row.authored == "2026-01-01T00:05:00Z");
+  CHECK(row.questionnaire.empty());
+  CHECK(decode_media_event(row.body)->item_id == "sleep-routine");
+  auto held = c.store->quarantined();
+  REQUIRE(held->size() == 1);
+  CHECK((*held)[0].reason == "media-event payload: \"w\" is not a number");
+  CHECK((*held)[0].reason.find("123456780") == std::string::npos);
+}

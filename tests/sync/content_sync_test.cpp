@@ -320,3 +320,48 @@ TEST_CASE("a disk full when the new manifest arrives does not lose it: the next 
   CHECK(site.pass().installed);
   CHECK(site.installed_text() == ch.signed_text());
 }
+
+TEST_CASE("a library wiped under a running daemon is fetched again without waiting for a new publish") {
+  REQUIRE(crypto_init());
+  test::TestChannel ch = channel();
+  Site site(ch);
+  std::vector<std::string> etags;
+  site.server.on_fetch = [&](std::string_view path, const std::string& etag, std::size_t) {
+    etags.push_back(etag);
+    if (etag == "\"v1\"") return FetchResult{FetchErrc::not_modified, {}, etag, {}};
+    return FetchResult{FetchErrc::ok, site.server.files.at(std::string(path)), "\"v1\"", {}};
+  };
+  REQUIRE(site.pass().installed);
+  const ContentPaths& p = site.store.paths();  // every file of the library goes
+  for (const auto& dir : {p.blobs(), p.partial_dir()}) {
+    auto names = site.env.list(dir);
+    REQUIRE(names.ok());
+    const std::vector<std::string> files = *names;
+    for (const std::string& name : files) REQUIRE(site.env.remove(dir / name).ok());
+  }
+  for (const auto& file : {p.manifest(), p.pending(), p.status()}) (void)site.env.remove(file);
+  auto r = site.pass();
+  CHECK(r.installed);
+  CHECK(etags == std::vector<std::string>{"", ""});  // asked without the ETag after the wipe
+  CHECK(site.installed_text() == ch.signed_text());
+  CHECK(site.store.verify()->empty());
+  CHECK_FALSE(site.pass().installed);  // and with it again once installed
+  CHECK(etags.back() == "\"v1\"");
+}
+
+TEST_CASE("a refused manifest keeps its ETag: it is not fetched again on every pass") {
+  REQUIRE(crypto_init());
+  test::TestChannel ch = channel();
+  Site site(ch);
+  Bytes forged = site.server.files[channel_manifest_path("skills")];
+  forged[forged.size() / 2] ^= 1;
+  int full_fetches = 0;
+  site.server.on_fetch = [&](std::string_view, const std::string& etag, std::size_t) {
+    if (etag == "\"bad\"") return FetchResult{FetchErrc::not_modified, {}, etag, {}};
+    ++full_fetches;
+    return FetchResult{FetchErrc::ok, forged, "\"bad\"", {}};
+  };
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(site.pass().installed);
+  CHECK(full_fetches == 1);
+  CHECK_FALSE(site.sync.status().reason.empty());
+}

@@ -5,9 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 
 #include "kiosk/questionnaire.h"
+#include "sync/payload.h"
 #include "tests/kiosk/questionnaire_fixture.h"
 #include "tests/sync/sync_test_util.h"
 
@@ -390,4 +392,78 @@ TEST_CASE("a stored body that is not a QuestionnaireResponse is an error naming 
   REQUIRE_FALSE(e.ok());
   CHECK(e.status().code() == Errc::corrupt);
   CHECK(e.status().message().find(r.id) != std::string::npos);
+}
+
+namespace {
+
+ClinicRecord media_record(std::int64_t at, const std::string& subject, std::uint64_t version = 4) {
+  MediaEvent e;
+  e.channel = "demo";
+  e.channel_version = version;
+  e.item_id = "box-breathing";
+  e.seconds_watched = 19.5;
+  e.duration_s = 21;
+  e.finished = true;
+  e.captions = "es";
+  e.meta = ResponseMeta{"es", subject, "2026-05-28T20:30:00Z"};
+  ClinicRecord r;
+  r.id = RecordId::generate(at).to_string();
+  r.kiosk_id = "kiosk-a";
+  r.kind = "media-event";
+  r.priority = 2;
+  r.created_ms = at;
+  r.subject = subject;
+  r.authored = e.meta.authored;
+  r.body = std::string(encode_media_event(e).view());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a watched video is an Observation: seconds watched, the item, channel, captions and language") {
+  testing::init_crypto();
+  ClinicRecord r = media_record(kT0, "123456780");
+  auto all = resources({r});
+  const json* obs = find(all, "Observation", r.id);
+  REQUIRE(obs != nullptr);
+  CHECK((*obs)["status"] == "final");
+  CHECK((*obs)["category"][0]["coding"][0]["code"] == "therapy");
+  CHECK((*obs)["code"]["coding"][0] == json{{"system", "urn:outpost:observation-code"},
+                                           {"code", "psychoeducation-video-watched"},
+                                           {"display", "Psychoeducation video watched"}});
+  CHECK((*obs)["effectiveDateTime"] == "2026-05-28T20:30:00Z");
+  CHECK((*obs)["valueQuantity"] ==
+        json{{"value", 19.5}, {"unit", "s"}, {"system", "http://unitsofmeasure.org"}, {"code", "s"}});
+  CHECK((*obs)["subject"] == patient("123456780"));
+  CHECK((*obs)["device"] == device("kiosk-a"));
+  std::map<std::string, json> parts;
+  for (const json& c : (*obs)["component"]) parts[c["code"]["coding"][0]["code"].get<std::string>()] = c;
+  CHECK(parts["media-item"]["valueString"] == "box-breathing");
+  CHECK(parts["media-channel"]["valueString"] == "demo");
+  CHECK(parts["media-channel-version"]["valueInteger"] == 4);
+  CHECK(parts["media-finished"]["valueBoolean"] == true);
+  CHECK(parts["media-duration"]["valueQuantity"]["value"] == 21.0);
+  CHECK(parts["media-captions"]["valueCodeableConcept"]["coding"][0] == json{{"system", "urn:ietf:bcp:47"}, {"code", "es"}});
+  CHECK(parts["kiosk-language"]["valueCodeableConcept"]["coding"][0]["code"] == "es");
+
+  // Anonymous: no subject. A version past FHIR's 32-bit integer goes as text.
+  ClinicRecord anon = media_record(kT0 + kMinute, "", 5'000'000'000);
+  const auto anon_all = resources({anon});
+  const json* a = find(anon_all, "Observation", anon.id);
+  REQUIRE(a != nullptr);
+  CHECK_FALSE(a->contains("subject"));
+  bool text_version = false;
+  for (const json& c : (*a)["component"]) {
+    if (c["code"]["coding"][0]["code"] == "media-channel-version") text_version = c["valueString"] == "5000000000";
+  }
+  CHECK(text_version);
+}
+
+TEST_CASE("a stored media event that does not decode is an error naming the record, not a partial export") {
+  ClinicRecord r = media_record(kT0, "");
+  r.body = R"({"f":"outpost-media-event/1"})";
+  auto e = export_fhir(std::vector<ClinicRecord>{r}, shipped(), FhirExportOptions{}, FhirReferences::relative);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.status().code() == Errc::corrupt);
+  CHECK(e.status().message() == "record " + r.id + ": stored body: media-event payload: missing \"c\"");
 }

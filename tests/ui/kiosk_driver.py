@@ -113,8 +113,9 @@ class Kiosk:
     def start(self):
         self.xvfb, self.display = start_xvfb(self.size)
         self.env = dict(os.environ, DISPLAY=self.display)
-        # Under ASan (scripts/test.sh), ignore the one-off leaks of system libraries.
-        supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan.supp")
+        # Under ASan, ignore the one-off leaks of system libraries (the same
+        # file scripts/test.sh names; also when a test is run by hand).
+        supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sanitizer", "lsan.supp")
         lsan = self.env.get("LSAN_OPTIONS", "")
         self.env["LSAN_OPTIONS"] = (lsan + ":" if lsan else "") + f"suppressions={supp}"
         cmd = [self.outpost, "--windowed", self.size, "--test-hook", self.hook,

@@ -8,11 +8,14 @@ fresh clinic key, installs it with `outpostctl content import`, then plays:
 a video to the end with its frames counted, captions in English then
 Spanish (checked against the published WebVTT files), pause (the frame
 counter stops), seek, a corrupt file (the calm error screen, and the kiosk
-goes on), and the watched records in the outbox. Screenshots are artifacts.
+goes on), and the watched records: in the outbox, shipped, ingested by the
+clinic and exported as FHIR Observations (schema-checked with the npm
+validator when npm can install it). Screenshots are artifacts.
 """
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -54,6 +57,7 @@ def setup(args, tmp):
          "--server", "file://" + os.path.join(tmp, "dropbox"), "--out", os.path.join(tmp, "kiosk")])
     run([args.outpost_clinic, "publish", "--clinic", os.path.join(tmp, "clinic"), "--from", src,
          "--channel", "demo", "--out", os.path.join(tmp, "channel")])
+    os.makedirs(os.path.join(tmp, "dropbox"))
     conf = os.path.join(tmp, "kiosk", "outpost.toml")
     data = os.path.join(tmp, "kiosk", "data")
     os.makedirs(data, exist_ok=True)
@@ -165,8 +169,60 @@ def test_videos(args):
             # Watched records: one per video watched (the corrupt one played nothing).
             status = k.outbox_status(args.outpostctl)
             expect(status["queued"] == 3, f"3 watched records queued: {status}")
+        check_clinic(args, tmp, conf, data, [
+            {"item": items[tiles[1]]["id"], "finished": True, "captions": "en", "about": dur_s},
+            {"item": items[tiles[0]]["id"], "finished": False, "captions": "es"},
+            {"item": items[tiles[0]]["id"], "finished": False, "captions": "es"},
+        ])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+VALIDATE_JS = r"""
+const path = require('path');
+const Validator = require(path.join(process.argv[1], 'node_modules', '@asymmetrik', 'fhir-json-schema-validator'));
+const v = new Validator();
+let bad = 0;
+for (const line of require('fs').readFileSync(0, 'utf8').split('\n').filter((l) => l)) {
+  const errors = v.validate(JSON.parse(line));
+  if (errors.length) { bad++; console.log(JSON.stringify(errors.slice(0, 3))); }
+}
+process.exit(bad ? 1 : 0);
+"""
+
+
+def check_clinic(args, tmp, conf, data, want):
+    """The watched records reach the clinic and export as FHIR Observations."""
+    run([args.outpost_syncd, "--once", "--config", conf, "--data-dir", data])
+    db = os.path.join(tmp, "clinic.db")
+    out = run([args.outpost_clinic, "ingest", "--clinic", os.path.join(tmp, "clinic"), "--from",
+               os.path.join(tmp, "dropbox"), "--db", db])
+    expect("new 3, duplicate 0, rejected 0" in out, f"the clinic took the 3 records: {out}")
+    ndjson = run([args.outpost_clinic, "export", "--db", db, "--format", "fhir-ndjson"])
+    obs = sorted((json.loads(line) for line in ndjson.splitlines() if line), key=lambda r: r["id"])
+    expect(len(obs) == 3 and all(o["resourceType"] == "Observation" for o in obs),
+           f"3 Observations exported: {[o['resourceType'] for o in obs]}")
+    for o, w in zip(obs, want):
+        comp = {c["code"]["coding"][0]["code"]: c for c in o["component"]}
+        expect(o["code"]["coding"][0]["code"] == "psychoeducation-video-watched", f"code: {o['code']}")
+        expect(o["status"] == "final" and "subject" not in o, f"final, and no patient on the video path: {o}")
+        expect(comp["media-item"]["valueString"] == w["item"], f"item {w['item']}: {comp['media-item']}")
+        expect(comp["media-channel"]["valueString"] == "demo", f"channel: {comp['media-channel']}")
+        expect(comp["media-finished"]["valueBoolean"] == w["finished"], f"finished: {comp['media-finished']}")
+        expect(comp["media-captions"]["valueCodeableConcept"]["coding"][0]["code"] == w["captions"],
+               f"captions {w['captions']}: {comp['media-captions']}")
+        watched = o["valueQuantity"]["value"]
+        duration = comp["media-duration"]["valueQuantity"]["value"]
+        if "about" in w:
+            expect(abs(watched - w["about"]) < 1.5, f"watched {watched} s of a {w['about']:.1f} s video played through")
+        else:
+            expect(0 < watched < duration, f"watched {watched} s, part of {duration} s")
+    if subprocess.run(["bash", os.path.join(args.source, "scripts", "install-fhir-validator.sh"), args.validator],
+                      capture_output=True).returncode != 0:
+        print("note: the FHIR validator could not be installed from npm; schema check skipped")
+        return
+    r = subprocess.run(["node", "-e", VALIDATE_JS, args.validator], input=ndjson, capture_output=True, text=True)
+    expect(r.returncode == 0, f"the Observations are valid FHIR R4 (JSON schema): {r.stdout[-2000:]}{r.stderr[-500:]}")
 
 
 def main():
@@ -174,6 +230,8 @@ def main():
     p.add_argument("--outpost", required=True)
     p.add_argument("--outpostctl", required=True)
     p.add_argument("--outpost-clinic", required=True)
+    p.add_argument("--outpost-syncd", required=True)
+    p.add_argument("--validator", required=True, help="npm install directory of the FHIR validator")
     p.add_argument("--source", required=True)
     p.add_argument("--artifacts", required=True)
     args = p.parse_args()
