@@ -35,6 +35,15 @@ def answer(k, digit):
     return k.wait_for(lambda f: f["screen"] != "question" or f["progress"] != page, "the next screen")
 
 
+def hold_told_staff(k):
+    """Holds "I have told the staff" on the crisis screen for its 2 s."""
+    k.keydown("Return")
+    try:
+        return k.wait_for(lambda f: f["screen"] != "crisis", "the end of the 2 s hold", timeout=6)
+    finally:
+        k.keyup("Return")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--outpost", required=True)
@@ -59,11 +68,17 @@ def main():
         k.wait_for(lambda f: f["progress"][0] == 9, "PHQ-9 item 9")
         answer(k, 2)
         k.wait_screen("crisis")
-        k.keydown("Return")
-        try:
-            k.wait_for(lambda f: f["screen"] != "crisis", "the end of the 2 s hold", timeout=6)
-        finally:
-            k.keyup("Return")
+        f = hold_told_staff(k)
+        # The check-in goes on after the crisis screen, to its end.
+        while f["screen"] == "question":
+            f = answer(k, 1)
+        k.wait_screen("review")
+        k.key("Return")
+        f = k.wait_for(lambda f: f["screen"] in ("submitted", "crisis"), "the end of the check-in")
+        if f["screen"] == "crisis":  # a critical result ends on the crisis screen
+            hold_told_staff(k)
+        else:
+            k.key("Return")
         f = k.wait_screen("welcome")
         if "Videos" in [c["label"] for c in f["controls"]]:
             k.key("2")
