@@ -157,9 +157,11 @@ class GstPlayer final : public Player {
     return 0;
   }
   std::int64_t duration_ms() const override {
+    // A file's length does not change: asked of the pipeline until it is known.
     gint64 d = 0;
-    if (pipeline_ && gst_element_query_duration(pipeline_.get(), GST_FORMAT_TIME, &d)) return d / GST_MSECOND;
-    return 0;
+    if (duration_ms_ == 0 && pipeline_ && gst_element_query_duration(pipeline_.get(), GST_FORMAT_TIME, &d) && d > 0)
+      duration_ms_ = d / GST_MSECOND;
+    return duration_ms_;
   }
   std::int64_t frames_presented() const override { return presented_.load(); }
   std::int64_t dropped_frames() const override { return dropped_; }
@@ -219,6 +221,7 @@ class GstPlayer final : public Player {
     newest_ = nullptr;
     presented_ = 0;
     dropped_ = 0;
+    duration_ms_ = 0;
   }
 
   // Streaming thread: keep the newest sample, wake the UI.
@@ -249,6 +252,7 @@ class GstPlayer final : public Player {
   GstSample* newest_ = nullptr;  // guarded by mu_
   std::atomic<std::int64_t> presented_{0};
   std::int64_t dropped_ = 0;
+  mutable std::int64_t duration_ms_ = 0;  // 0 until the pipeline knows it
   bool audio_available_ = false;
   PlayerState state_ = PlayerState::idle;
   std::string error_;

@@ -13,6 +13,22 @@ constexpr Clock::Duration kAnimationFrame{33};
 // How often the welcome screen looks for a newly installed library.
 constexpr Clock::Duration kLibraryCheck{30'000};
 
+// `v` without what a playing video changes inside RenderResult::live.
+View still_view(const View& v) {
+  View s = v;
+  if (s.media) {
+    s.media->position_ms = s.media->frames = s.media->dropped = 0;
+    s.media->caption.clear();
+  }
+  for (Element& e : s.elements) {
+    if (e.role == Role::video || e.role == Role::seek_bar) {
+      e.text.clear();
+      e.detail.clear();
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
 View build_view(const ScreenContext& ctx) {
@@ -289,6 +305,11 @@ void KioskUi::frame(float width, float height, Pictures* pictures) {
   dirty_ = false;
   const RenderResult r = render(view_, focus_, scroll_to_focus_, fonts_, width, height, pictures);
   scroll_to_focus_ = false;
+  View still = still_view(view_);
+  repaint_ = r.live && r.live == live_ && focus_ == still_focus_ && still == still_ ? r.live : std::nullopt;
+  still_ = std::move(still);
+  still_focus_ = focus_;
+  live_ = r.live;
   if (r.seek_drag != seek_drag_) {
     if (!r.seek_drag && seek_drag_) {
       // Released: seek where the finger left the bar.

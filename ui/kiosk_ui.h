@@ -25,6 +25,7 @@
 #include "media/player.h"
 #include "ui/fonts.h"
 #include "ui/pictures.h"
+#include "ui/render.h"
 #include "ui/view.h"
 
 namespace outpost::ui {
@@ -70,6 +71,10 @@ class KioskUi {
   // True when state changed since the last frame was drawn (a key or a click
   // applied): draw again.
   bool dirty() const { return dirty_; }
+  // When the last frame() differs from the one before only in what a playing
+  // video changes (the picture, caption, position): the rectangle that holds
+  // all of it; the rest of the window may keep its pixels. nullopt: draw all.
+  const std::optional<ScreenRect>& repaint_rect() const { return repaint_; }
 
  private:
   void refresh();
@@ -110,6 +115,11 @@ class KioskUi {
   std::string captions_lang_;  // language captions_ holds; "" none
   MediaView media_view_;
   std::optional<float> seek_drag_;
+  // The last frame's view without what a playing video changes, its focus
+  // and live rectangle (repaint_rect).
+  View still_;
+  std::size_t still_focus_ = 0;
+  std::optional<ScreenRect> live_, repaint_;
 };
 
 }  // namespace outpost::ui

@@ -1,6 +1,9 @@
 #include "ui/kiosk_window_sdl.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include <SDL.h>
 #include <imgui.h>
@@ -35,6 +38,48 @@ struct KioskWindow::Parts {
 namespace {
 
 Status sdl_error(const std::string& what) { return Status(Errc::io_error, what + ": " + SDL_GetError()); }
+
+// Fills `r` but for the part that `hole` covers.
+void fill_around(SDL_Renderer* renderer, const SDL_Rect& r, const SDL_Rect& hole) {
+  SDL_Rect h{};
+  if (!SDL_IntersectRect(&r, &hole, &h)) {
+    SDL_RenderFillRect(renderer, &r);
+    return;
+  }
+  const SDL_Rect parts[4] = {{r.x, r.y, r.w, h.y - r.y},
+                             {r.x, h.y + h.h, r.w, r.y + r.h - (h.y + h.h)},
+                             {r.x, h.y, h.x - r.x, h.h},
+                             {h.x + h.w, h.y, r.x + r.w - (h.x + h.w), h.h}};
+  for (const SDL_Rect& p : parts)
+    if (p.w > 0 && p.h > 0) SDL_RenderFillRect(renderer, &p);
+}
+
+// Limits every draw command of `d` to `r` (ImGui coordinates) and drops
+// the triangles wholly outside it, so that the software renderer does not
+// even set them up; the backend skips a command whose clip becomes empty.
+void clip_draw_data(ImDrawData* d, const ImVec4& r) {
+  for (int n = 0; n < d->CmdListsCount; ++n) {
+    ImDrawList& list = *d->CmdLists[n];
+    for (ImDrawCmd& c : list.CmdBuffer) {
+      if (c.UserCallback != nullptr) continue;
+      c.ClipRect = ImVec4(std::max(c.ClipRect.x, r.x), std::max(c.ClipRect.y, r.y), std::min(c.ClipRect.z, r.z),
+                          std::min(c.ClipRect.w, r.w));
+      ImDrawIdx* idx = list.IdxBuffer.Data + c.IdxOffset;
+      const ImDrawVert* vtx = list.VtxBuffer.Data + c.VtxOffset;
+      unsigned kept = 0;
+      for (unsigned t = 0; t + 2 < c.ElemCount; t += 3) {
+        const ImVec2 &a = vtx[idx[t]].pos, &b = vtx[idx[t + 1]].pos, &e = vtx[idx[t + 2]].pos;
+        if (std::max({a.x, b.x, e.x}) < r.x || std::min({a.x, b.x, e.x}) > r.z || std::max({a.y, b.y, e.y}) < r.y ||
+            std::min({a.y, b.y, e.y}) > r.w)
+          continue;
+        const ImDrawIdx tri[3] = {idx[t], idx[t + 1], idx[t + 2]};
+        std::copy(tri, tri + 3, idx + kept);
+        kept += 3;
+      }
+      c.ElemCount = kept;
+    }
+  }
+}
 
 }  // namespace
 
@@ -112,6 +157,12 @@ void KioskWindow::run(KioskUi& kiosk, const Session& session, const Clock& clock
   long frame_no = 0;
   int shot_no = 0;
   std::string last_shot, previous_view;
+  // SDL's software renderer draws into the window surface, which keeps its
+  // pixels across presents: a frame that only a playing video changed
+  // repaints just KioskUi::repaint_rect (docs/design.md, "Video frames").
+  SDL_RendererInfo info{};
+  const bool keeps_pixels = SDL_GetRendererInfo(renderer, &info) == 0 && std::strcmp(info.name, "software") == 0;
+  bool input_since_frame = true;
   for (;;) {
     // Sleep until an event, or until the session or an animation needs a frame.
     std::optional<Clock::Duration> deadline_in;
@@ -124,6 +175,7 @@ void KioskWindow::run(KioskUi& kiosk, const Session& session, const Clock& clock
     while (got) {
       ImGui_ImplSDL2_ProcessEvent(&e);
       if (e.type == p.signal_event) quit = true;
+      if (e.type != p.queue_event) input_since_frame = true;  // hover, expose, resize: ImGui's own state
       // SDL_QUIT and window close are ignored: patients cannot leave.
       if (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP) {
         // Keys go to the kiosk, which marks itself dirty when they change
@@ -139,7 +191,7 @@ void KioskWindow::run(KioskUi& kiosk, const Session& session, const Clock& clock
             kiosk.pointer_activity();
           schedule.key_pressed();
         }
-      } else {
+      } else if (e.type != p.queue_event && e.type != p.signal_event) {
         if (e.type == SDL_MOUSEBUTTONDOWN || e.type == SDL_MOUSEWHEEL || e.type == SDL_FINGERDOWN ||
             (e.type == SDL_MOUSEMOTION && e.motion.state != 0))
           kiosk.pointer_activity();
@@ -160,7 +212,19 @@ void KioskWindow::run(KioskUi& kiosk, const Session& session, const Clock& clock
     ImGui::Render();
     const Rgb bg = background_colour(kiosk.view());
     SDL_SetRenderDrawColor(renderer, bg.r, bg.g, bg.b, 255);
-    SDL_RenderClear(renderer);
+    const std::optional<ScreenRect>& live = kiosk.repaint_rect();
+    if (keeps_pixels && live && !input_since_frame) {
+      // Whole pixels around the rectangle, in ImGui's and in the renderer's units.
+      const ImVec4 area(std::floor(live->x0), std::floor(live->y0), std::ceil(live->x1), std::ceil(live->y1));
+      const ImVec2 scale = ImGui::GetDrawData()->FramebufferScale;
+      const SDL_Rect r{static_cast<int>(area.x * scale.x), static_cast<int>(area.y * scale.y),
+                       static_cast<int>((area.z - area.x) * scale.x), static_cast<int>((area.w - area.y) * scale.y)};
+      fill_around(renderer, r, pictures.video_rect());  // the picture is copied opaque over its own rect
+      clip_draw_data(ImGui::GetDrawData(), area);
+    } else {
+      SDL_RenderClear(renderer);
+    }
+    input_since_frame = false;
     ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
     auto shot_time = std::chrono::steady_clock::duration::zero();
     nlohmann::json view;

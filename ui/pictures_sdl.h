@@ -19,7 +19,7 @@ using ImageDecoder = std::function<std::optional<DecodedImage>(const std::string
 
 class SdlPictures final : public Pictures {
  public:
-  SdlPictures(SDL_Renderer* renderer, ImageDecoder decode) : renderer_(renderer), decode_(std::move(decode)) {}
+  SdlPictures(SDL_Renderer* renderer, ImageDecoder decode);
   ~SdlPictures() override;
   SdlPictures(const SdlPictures&) = delete;
   SdlPictures& operator=(const SdlPictures&) = delete;
@@ -31,6 +31,9 @@ class SdlPictures final : public Pictures {
   ImTextureID image(const std::string& file, int& width, int& height) override;
 
   std::int64_t frames_uploaded() const { return uploaded_; }
+  // Where the last draw_video put the picture (renderer pixels); empty when
+  // there is no frame.
+  SDL_Rect video_rect() const { return has_frame_ ? video_dst_ : SDL_Rect{}; }
 
  private:
   static void draw_callback(const ImDrawList* list, const ImDrawCmd* cmd);
@@ -41,7 +44,11 @@ class SdlPictures final : public Pictures {
   };
   SDL_Renderer* renderer_;
   ImageDecoder decode_;
+  // The window's pixel format when the renderer is SDL's software one, else
+  // 0 (show_frame).
+  Uint32 direct_format_ = 0;
   SDL_Texture* video_ = nullptr;
+  Uint32 video_format_ = 0;
   int video_w_ = 0, video_h_ = 0;
   bool has_frame_ = false;
   SDL_Rect video_dst_{};

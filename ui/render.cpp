@@ -345,13 +345,23 @@ class Painter {
     const float avail_h = std::max(120.f, nav_top - m_.gap - below - y_);
     const float vw = std::min(cw_, avail_h * 16 / 9), vh = vw * 9 / 16;
     const ImVec2 a(x0_ + (cw_ - vw) / 2, y_), b(a.x + vw, y_ + vh);
-    dl_->AddRectFilled(a, b, IM_COL32(0, 0, 0, 255));
     int w = 0, h = 0;
     if (pictures_ != nullptr && pictures_->video_size(w, h)) {
       const float scale = std::min(vw / static_cast<float>(w), vh / static_cast<float>(h));
       const float dw = std::round(static_cast<float>(w) * scale), dh = std::round(static_cast<float>(h) * scale);
-      const ImVec2 p0(std::round(a.x + (vw - dw) / 2), std::round(a.y + (vh - dh) / 2));
-      pictures_->draw_video(dl_, p0, ImVec2(p0.x + dw, p0.y + dh));
+      const ImVec2 p0(std::round(a.x + (vw - dw) / 2), std::round(a.y + (vh - dh) / 2)), p1(p0.x + dw, p0.y + dh);
+      // Black only where the picture leaves the box (a software renderer
+      // pays for every pixel filled).
+      const auto bar = [&](ImVec2 c, ImVec2 d) {
+        if (d.x > c.x && d.y > c.y) dl_->AddRectFilled(c, d, IM_COL32(0, 0, 0, 255));
+      };
+      bar(a, ImVec2(b.x, p0.y));
+      bar(ImVec2(a.x, p1.y), b);
+      bar(ImVec2(a.x, p0.y), ImVec2(p0.x, p1.y));
+      bar(ImVec2(p1.x, p0.y), ImVec2(b.x, p1.y));
+      pictures_->draw_video(dl_, p0, p1);
+    } else {
+      dl_->AddRectFilled(a, b, IM_COL32(0, 0, 0, 255));
     }
     const std::string& cue = els[index].text;
     if (!cue.empty()) {
@@ -374,6 +384,7 @@ class Painter {
         start = nl + 1;
       }
     }
+    grow_live(a, b);
     y_ = b.y + m_.gap / 2;
     if (!ve.detail.empty())
       dl_->AddText(fonts_.small, fonts_.small->FontSize, ImVec2(x0_, y_), col(p_.muted_text), ve.detail.c_str());
@@ -405,11 +416,18 @@ class Painter {
     fill_rounded(dl_, ta, tb, col(p_.answer), 12);
     fill_rounded(dl_, ta, ImVec2(ta.x + (tb.x - ta.x) * frac, tb.y), col(hovered ? p_.button_hover : p_.button), 12);
     const ImVec2 knob(ta.x + (tb.x - ta.x) * frac, a.y + bh / 2);
-    dl_->AddCircleFilled(knob, 22, col(p_.button));
+    constexpr float knob_r = 22;
+    dl_->AddCircleFilled(knob, knob_r, col(p_.button));
     const ImVec2 ts = text_size(fonts_.body_bold, e.text);
     dl_->AddText(fonts_.body_bold, fonts_.body_bold->FontSize, ImVec2(b.x - ts.x, a.y + (bh - ts.y) / 2), col(fg()),
                  e.text.c_str());
+    grow_live(ImVec2(a.x - knob_r - 2, a.y), b);  // the knob at 0 reaches left of the bar
     y_ += bh + m_.gap;
+  }
+
+  void grow_live(ImVec2 a, ImVec2 b) {
+    ScreenRect& r = result_.live ? *result_.live : result_.live.emplace(ScreenRect{a.x, a.y, b.x, b.y});
+    r = {std::min(r.x0, a.x), std::min(r.y0, a.y), std::max(r.x1, b.x), std::max(r.y1, b.y)};
   }
 
   // The player's controls side by side, equal widths.

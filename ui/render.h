@@ -13,10 +13,19 @@
 
 namespace outpost::ui {
 
+// A rectangle of the window, in pixels.
+struct ScreenRect {
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  bool operator==(const ScreenRect&) const = default;
+};
+
 struct RenderResult {
   std::optional<std::size_t> clicked;  // index among the active elements (overlay if shown)
   bool hold_pressed = false;           // the pointer is down on the hold control
   std::optional<float> seek_drag;      // the pointer holds the seek bar at this fraction
+  // What a playing video changes from frame to frame: the video with its
+  // caption and notice line, down to the seek bar with its time.
+  std::optional<ScreenRect> live;
 };
 
 // `focus` indexes the active elements (the overlay when it is shown);

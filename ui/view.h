@@ -47,6 +47,7 @@ struct Command {
   Kind kind;
   std::size_t index;
   std::string arg;
+  bool operator==(const Command&) const = default;
 };
 
 enum class Role {
@@ -82,6 +83,7 @@ struct Element {
   bool primary = false;   // the suggested next step
   int shortcut = -1;      // digit key that activates it, -1 none
   std::string image;      // a picture file drawn with it (tile thumbnail)
+  bool operator==(const Element&) const = default;
 };
 
 // The player's state, as drawn.
@@ -94,6 +96,7 @@ struct MediaView {
   std::string caption;       // the cue on screen now
   bool audio = true;         // false: the kiosk has no sound output
   std::optional<float> dragging;  // seek bar held at this fraction
+  bool operator==(const MediaView&) const = default;
 };
 
 struct View {
@@ -111,6 +114,7 @@ struct View {
   // Identity of the page shown (screen + item), to reset focus on change.
   std::string page_key;
   std::optional<MediaView> media;  // on the player screen
+  bool operator==(const View&) const = default;
 };
 
 // Indices of enabled controls in `view.elements`, in order.
