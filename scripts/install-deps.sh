@@ -18,7 +18,7 @@ packages=(
   # kiosk runtime: fonts, headless display for tests and the demo
   fonts-noto-core xvfb xauth xdotool imagemagick
   # integration test servers and tools
-  nginx-light openssl sqlite3 iproute2 iptables python3 zstd curl
+  nginx-light janus openssl sqlite3 iproute2 iptables python3 zstd curl
   # an independent bundle decoder (PyNaCl), a wrong kiosk clock
   python3-nacl faketime
 )
