@@ -306,9 +306,15 @@ void KioskUi::frame(float width, float height, Pictures* pictures) {
   const RenderResult r = render(view_, focus_, scroll_to_focus_, fonts_, width, height, pictures);
   scroll_to_focus_ = false;
   View still = still_view(view_);
-  repaint_ = r.live && r.live == live_ && focus_ == still_focus_ && still == still_ ? r.live : std::nullopt;
+  // The seek bar as drawn: its step and its time label.
+  std::string bar = view_.media ? std::to_string(view_.media->position_ms / kSeekBarStepMs) : "";
+  for (const Element& e : view_.elements)
+    if (e.role == Role::seek_bar) bar += "|" + e.text;
+  const bool same = r.live && r.live == live_ && focus_ == still_focus_ && still == still_;
+  repaint_ = !same ? std::nullopt : bar == still_bar_ && r.video ? r.video : r.live;
   still_ = std::move(still);
   still_focus_ = focus_;
+  still_bar_ = std::move(bar);
   live_ = r.live;
   if (r.seek_drag != seek_drag_) {
     if (!r.seek_drag && seek_drag_) {

@@ -73,7 +73,8 @@ class KioskUi {
   bool dirty() const { return dirty_; }
   // When the last frame() differs from the one before only in what a playing
   // video changes (the picture, caption, position): the rectangle that holds
-  // all of it; the rest of the window may keep its pixels. nullopt: draw all.
+  // all of it, or the video's alone while the seek bar is as it was; the rest
+  // of the window may keep its pixels. nullopt: draw all.
   const std::optional<ScreenRect>& repaint_rect() const { return repaint_; }
 
  private:
@@ -119,6 +120,7 @@ class KioskUi {
   // and live rectangle (repaint_rect).
   View still_;
   std::size_t still_focus_ = 0;
+  std::string still_bar_;
   std::optional<ScreenRect> live_, repaint_;
 };
 

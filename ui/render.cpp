@@ -364,12 +364,14 @@ class Painter {
       dl_->AddRectFilled(a, b, IM_COL32(0, 0, 0, 255));
     }
     const std::string& cue = els[index].text;
+    ImVec2 caption_a = a;
     if (!cue.empty()) {
       ImFont* f = fonts_.question;
       const float wrap = vw * 0.85f;
       const ImVec2 ts = text_size(f, cue, wrap);
       const ImVec2 ca(a.x + (vw - ts.x) / 2 - 24, b.y - ts.y - 48), cb(ca.x + ts.x + 48, b.y - 24);
       dl_->AddRectFilled(ca, cb, IM_COL32(0, 0, 0, 215));  // translucent: no corner pieces
+      caption_a = ca;  // a tall cue reaches above the video
       // Each line centred.
       float ly = ca.y + 12;
       std::size_t start = 0;
@@ -384,7 +386,9 @@ class Painter {
         start = nl + 1;
       }
     }
-    grow_live(a, b);
+    const ImVec2 top(std::min(a.x, caption_a.x), std::min(a.y, caption_a.y));
+    grow_live(top, b);
+    result_.video = ScreenRect{top.x, top.y, b.x, b.y};
     y_ = b.y + m_.gap / 2;
     if (!ve.detail.empty())
       dl_->AddText(fonts_.small, fonts_.small->FontSize, ImVec2(x0_, y_), col(p_.muted_text), ve.detail.c_str());
@@ -410,7 +414,8 @@ class Painter {
       ImGui::PopID();
     }
     focus_ring(index, interactive, ImVec2(ta.x, a.y + 4), ImVec2(tb.x, b.y - 4));
-    float frac = m.duration_ms > 0 ? static_cast<float>(m.position_ms) / static_cast<float>(m.duration_ms) : 0.f;
+    const std::int64_t shown_ms = m.position_ms / kSeekBarStepMs * kSeekBarStepMs;
+    float frac = m.duration_ms > 0 ? static_cast<float>(shown_ms) / static_cast<float>(m.duration_ms) : 0.f;
     if (m.dragging) frac = *m.dragging;
     frac = std::clamp(frac, 0.f, 1.f);
     fill_rounded(dl_, ta, tb, col(p_.answer), 12);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include "ui/fonts.h"
@@ -19,13 +20,18 @@ struct ScreenRect {
   bool operator==(const ScreenRect&) const = default;
 };
 
+// The seek bar shows the position in steps of this, so that most video
+// frames leave it as it was (a software renderer repaints less).
+inline constexpr std::int64_t kSeekBarStepMs = 250;
+
 struct RenderResult {
   std::optional<std::size_t> clicked;  // index among the active elements (overlay if shown)
   bool hold_pressed = false;           // the pointer is down on the hold control
   std::optional<float> seek_drag;      // the pointer holds the seek bar at this fraction
   // What a playing video changes from frame to frame: the video with its
-  // caption and notice line, down to the seek bar with its time.
-  std::optional<ScreenRect> live;
+  // caption and notice line, down to the seek bar with its time; and the
+  // video with its caption alone (the bar moves in kSeekBarStepMs steps).
+  std::optional<ScreenRect> live, video;
 };
 
 // `focus` indexes the active elements (the overlay when it is shown);

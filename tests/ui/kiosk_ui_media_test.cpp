@@ -324,3 +324,28 @@ TEST_CASE("videos: leaving and reopening a video resumes where the patient left 
   REQUIRE(h.media->seeks.size() == 1);
   CHECK(h.media->seeks[0] == 8'033);
 }
+
+TEST_CASE("videos: a playing video repaints its own box, the seek bar at its steps, and all after anything else") {
+  Harness h;
+  h.to_library(1);
+  h.key(Key::digit, 1);
+  h.play_frame(1000);
+  CHECK_FALSE(h.ui.repaint_rect());  // loading -> playing: the whole window
+  h.play_frame(1100);                // the same 250 ms step of the bar, the same second, the same caption
+  REQUIRE(h.ui.repaint_rect());
+  const ScreenRect video = *h.ui.repaint_rect();
+  h.play_frame(1250);  // the bar's next step
+  REQUIRE(h.ui.repaint_rect());
+  const ScreenRect live = *h.ui.repaint_rect();
+  CHECK(live.y0 == video.y0);
+  CHECK(live.y1 > video.y1 + 64);  // down through the seek bar
+  CHECK(live.x0 < video.x0);       // the whole width, the knob's overhang too
+  h.play_frame(1300);
+  CHECK(*h.ui.repaint_rect() == video);
+  h.key(Key::tab);  // the focus moved: all
+  CHECK_FALSE(h.ui.repaint_rect());
+  h.play_frame(1330);
+  CHECK(*h.ui.repaint_rect() == video);
+  h.press("Pause");  // a state and a label changed
+  CHECK_FALSE(h.ui.repaint_rect());
+}
