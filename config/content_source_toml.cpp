@@ -1,12 +1,15 @@
 #include "config/content_source_toml.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <system_error>
 
 #include <toml++/toml.h>
 
 #include "config/toml_errors.h"
 #include "kiosk/file_read.h"
+#include "kiosk/patient_code.h"
+#include "kiosk/utc_time.h"
 
 namespace outpost {
 namespace fs = std::filesystem;
@@ -96,6 +99,88 @@ Result<ContentSourceItem> load_item(const fs::path& dir) {
   return it;
 }
 
+// A TOML offset date-time as YYYY-MM-DDTHH:MM:SSZ (whole seconds).
+Status utc_of(const toml::node& n, const std::string& src, const std::string& key, std::string& out) {
+  const auto* dt = n.as_date_time();
+  if (dt == nullptr || !dt->get().offset)
+    return toml_wrong_type(src, n, key, "a date and time with its offset (2026-12-08T17:00:00Z)");
+  const toml::date_time& v = dt->get();
+  char local[64];
+  std::snprintf(local, sizeof local, "%04u-%02u-%02uT%02u:%02u:%02uZ", static_cast<unsigned>(v.date.year),
+                static_cast<unsigned>(v.date.month), static_cast<unsigned>(v.date.day),
+                static_cast<unsigned>(v.time.hour), static_cast<unsigned>(v.time.minute),
+                static_cast<unsigned>(v.time.second));
+  const auto ms = parse_utc(local);
+  if (!ms) return toml_error(src, &n, key, "not a real date and time");
+  out = format_utc(*ms - static_cast<std::int64_t>(v.offset->minutes) * 60'000);
+  return Status::Ok();
+}
+
+Result<ContentSourceSession> load_session(const toml::table& t, const std::string& src, const std::string& at) {
+  ContentSourceSession s;
+  for (auto&& [k, v] : t) {
+    const std::string key(k.str()), where = at + "." + key;
+    Status st = Status::Ok();
+    auto text = [&](std::string& out) {
+      if (const auto* str = v.as_string()) out = str->get();
+      else st = toml_wrong_type(src, v, where, "a string");
+    };
+    if (key == "id" || key == "kind" || key == "server" || key == "pin") {
+      text(key == "id" ? s.id : key == "kind" ? s.kind : key == "server" ? s.server : s.pin);
+    } else if (key == "title") {
+      st = lang_table(v, src, where, s.title);
+    } else if (key == "start" || key == "end") {
+      st = utc_of(v, src, where, key == "start" ? s.start : s.end);
+    } else if (key == "room") {
+      if (const auto* i = v.as_integer()) s.room = i->get();
+      else st = toml_wrong_type(src, v, where, "a whole number");
+    } else if (key == "patients") {
+      const auto* arr = v.as_array();
+      if (arr == nullptr) {
+        st = toml_wrong_type(src, v, where, "an array of patient codes");
+      } else {
+        for (const auto& e : *arr) {
+          const auto* code = e.as_string();
+          const PatientCodeCheck c = code ? check_patient_code(code->get()) : PatientCodeCheck{PatientCodeError::empty, {}};
+          // The message names the entry, never the code.
+          if (c.error != PatientCodeError::ok) {
+            st = toml_error(src, &e, where, std::string("an entry is not a patient code: ") +
+                                                patient_code_error_message(c.error));
+            break;
+          }
+          s.patients.push_back(c.normalized);
+        }
+      }
+    } else {
+      st = toml_error(src, &v, where, "unknown key");
+    }
+    if (!st.ok()) return st;
+  }
+  for (const char* required : {"id", "kind", "title", "start", "end", "server", "room"})
+    if (!t.contains(required)) return toml_error(src, nullptr, at + "." + required, "missing");
+  return s;
+}
+
+// DIR/schedule.toml: [[session]] tables.
+Status load_schedule(const fs::path& file, ContentSource& c) {
+  auto t = parse_file(file);
+  if (!t.ok()) return t.status();
+  c.schedule_file = file;
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    const auto* arr = v.as_array();
+    if (key != "session") return toml_error(file.string(), &v, key, "unknown key");
+    if (arr == nullptr || !arr->is_array_of_tables())
+      return toml_wrong_type(file.string(), v, key, "[[session]] tables");
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      auto s = load_session(*(*arr)[i].as_table(), file.string(), "session[" + std::to_string(i) + "]");
+      if (!s.ok()) return s.status();
+      c.sessions.push_back(std::move(*s));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ContentSource> load_content_source(const fs::path& dir) {
@@ -135,6 +220,8 @@ Result<ContentSource> load_content_source(const fs::path& dir) {
     c.items.push_back(std::move(*it));
   }
   if (c.items.empty()) return Status(Errc::invalid_config, dir.string() + ": no item folders (each with an item.toml)");
+  if (fs::exists(dir / "schedule.toml", ec))
+    if (Status s = load_schedule(dir / "schedule.toml", c); !s.ok()) return s;
   return c;
 }
 

@@ -21,10 +21,24 @@ struct ContentSourceItem {
   std::filesystem::path metadata;                           // its item.toml, for messages
 };
 
+// One video session of schedule.toml; publish checks it as the manifest's
+// schedule (docs/design.md, "Content channels") and hashes `patients`.
+struct ContentSourceSession {
+  std::string id, kind;
+  std::map<std::string, std::string> title;
+  std::string start, end;  // YYYY-MM-DDTHH:MM:SSZ
+  std::string server;
+  std::int64_t room = 0;
+  std::string pin;
+  std::vector<std::string> patients;  // normalized patient codes (private sessions)
+};
+
 struct ContentSource {
   std::string default_language = "en";
   std::map<std::string, std::string> title;
   std::vector<ContentSourceItem> items;  // sorted by folder name
+  std::vector<ContentSourceSession> sessions;  // schedule.toml, in file order
+  std::filesystem::path schedule_file;         // for messages; empty without one
 };
 
 }  // namespace outpost

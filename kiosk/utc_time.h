@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace outpost {
 
@@ -12,5 +14,9 @@ namespace outpost {
 // is carried); a year outside 0000-9999 is written with its sign and all its
 // digits ("10000-01-01T00:00:00Z").
 std::string format_utc(std::int64_t wall_ms);
+
+// "YYYY-MM-DDTHH:MM:SSZ" (years 0000-9999, a real date and time) as ms
+// since the Unix epoch; nullopt for anything else.
+std::optional<std::int64_t> parse_utc(std::string_view text);
 
 }  // namespace outpost

@@ -8,11 +8,25 @@ using nlohmann::json;
 
 namespace {
 
+// j[key] when it is a string, else "" (answers come from outside: never throw).
+std::string text_of(const json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// A plugin's own refusal inside plugindata.data, as a Status; Ok when none.
+Status plugin_error(const json& data, const std::string& what) {
+  if (!data.is_object() || !data.contains("error_code")) return Status::Ok();
+  return Status(Errc::invalid_argument, "janus " + what + ": error " + data["error_code"].dump() + " " +
+                                            text_of(data, "error"));
+}
+
 // The server's own error, as a Status naming it.
 Status janus_error(const json& answer, std::string_view what) {
   const json& e = answer.contains("error") && answer["error"].is_object() ? answer["error"] : json::object();
   const int code = e.contains("code") && e["code"].is_number_integer() ? e["code"].get<int>() : 0;
-  const std::string reason = e.contains("reason") && e["reason"].is_string() ? e["reason"].get<std::string>() : "";
+  const std::string reason = text_of(e, "reason");
   // 458 no such session, 459 no such handle: gone, start again.
   const Errc errc = code == 458 || code == 459 ? Errc::not_found : Errc::invalid_argument;
   return Status(errc, "janus " + std::string(what) + ": error " + std::to_string(code) + " " + reason);
@@ -49,7 +63,8 @@ std::string JanusSession::next_transaction() {
 }
 
 Result<json> JanusSession::call(const std::string& path, json body, std::string_view want) {
-  const std::string what = body.value("janus", "request");
+  // Messages are named by their plugin request ("join"), the rest by kind.
+  const std::string what = body.contains("body") ? request_name(body["body"]) : text_of(body, "janus");
   const std::string transaction = next_transaction();
   body["transaction"] = transaction;
   auto answer = http_.post(path, body);
@@ -58,8 +73,12 @@ Result<json> JanusSession::call(const std::string& path, json body, std::string_
     return Status(Errc::network, "janus " + what + ": the answer is not a Janus message");
   const std::string kind = (*answer)["janus"].get<std::string>();
   if (kind == "error") return janus_error(*answer, what);
+  // A plugin that refuses a message at once answers "success" with its error.
+  const json* pd = answer->contains("plugindata") ? &(*answer)["plugindata"] : nullptr;
+  if (kind == "success" && want == "ack" && pd != nullptr && pd->is_object() && pd->contains("data"))
+    if (Status s = plugin_error((*pd)["data"], what); !s.ok()) return s;
   if (kind != want) return Status(Errc::network, "janus " + what + ": answered '" + kind + "', not '" + std::string(want) + "'");
-  if (answer->value("transaction", "") != transaction)
+  if (text_of(*answer, "transaction") != transaction)
     return Status(Errc::network, "janus " + what + ": the answer is for another transaction");
   return answer;
 }
@@ -91,9 +110,7 @@ Result<json> JanusSession::request(std::uint64_t handle, const json& body) {
   if (!pd.is_object() || !pd.contains("data") || !pd["data"].is_object())
     return Status(Errc::network, "janus request: no plugin data in the answer");
   const json& data = pd["data"];
-  if (data.contains("error_code"))
-    return Status(Errc::invalid_argument, "janus " + request_name(body) + ": error " + data["error_code"].dump() + " " +
-                                              data.value("error", ""));
+  if (Status s = plugin_error(data, request_name(body)); !s.ok()) return s;
   return data;
 }
 
@@ -102,7 +119,7 @@ Result<std::string> JanusSession::message(std::uint64_t handle, const json& body
   if (jsep) m["jsep"] = *jsep;
   auto a = call(handle_path(handle), std::move(m), "ack");
   if (!a.ok()) return a.status();
-  return (*a)["transaction"].get<std::string>();
+  return text_of(*a, "transaction");
 }
 
 Result<std::vector<JanusEvent>> parse_janus_events(const json& answer) {
@@ -115,7 +132,7 @@ Result<std::vector<JanusEvent>> parse_janus_events(const json& answer) {
     e.janus = m["janus"].get<std::string>();
     if (e.janus == "keepalive") continue;
     if (m.contains("sender") && is_id(m["sender"])) e.handle = m["sender"].get<std::uint64_t>();
-    e.transaction = m.value("transaction", "");
+    e.transaction = text_of(m, "transaction");
     const json* pd = m.contains("plugindata") && m["plugindata"].is_object() ? &m["plugindata"] : nullptr;
     e.data = pd != nullptr && pd->contains("data") ? (*pd)["data"] : m;
     if (m.contains("jsep") && m["jsep"].is_object()) e.jsep = m["jsep"];
@@ -127,7 +144,7 @@ Result<std::vector<JanusEvent>> parse_janus_events(const json& answer) {
 Result<std::vector<JanusEvent>> JanusSession::poll(std::chrono::milliseconds server_wait) {
   auto a = http_.get(session_path() + "?maxev=10", server_wait);
   if (!a.ok()) return a.status();
-  if (a->is_object() && a->value("janus", "") == "error") return janus_error(*a, "poll");
+  if (text_of(*a, "janus") == "error") return janus_error(*a, "poll");
   return parse_janus_events(*a);
 }
 

@@ -1,12 +1,16 @@
 #include "sync/channel.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cctype>
 #include <initializer_list>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
+#include "kiosk/utc_time.h"
 #include "sync/signed_envelope.h"
 
 namespace outpost::sync {
@@ -124,6 +128,77 @@ Result<ChannelFile> file_of(const json& j, const std::string& where, std::uint64
   f.sha256 = std::move(*sha);
   f.size = *size;
   return f;
+}
+
+bool hex_of(std::string_view s, std::size_t digits) {
+  return s.size() == digits &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// http:// or https://, a host, no spaces or controls: Janus's API base.
+bool server_url(std::string_view u) {
+  const std::string_view scheme = u.substr(0, u.find("://"));
+  if (scheme != "http" && scheme != "https") return false;
+  const std::string_view rest = u.substr(scheme.size() + 3);
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  return std::none_of(u.begin(), u.end(), [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
+}
+
+Result<GroupSession> session_of(const json& j, const std::string& where) {
+  Obj o(j, where);
+  if (Status s = o.check({"id", "kind", "title", "start", "end", "server", "room", "pin", "patients"}); !s.ok()) return s;
+  GroupSession g;
+  auto id = o.str("id", 64);
+  if (!id.ok()) return id.status();
+  if (!valid_item_id(*id)) return Obj::bad(o.at("id"), "not [a-z0-9-]{1,64}");
+  g.id = *id;
+  auto kind = o.str("kind", 16);
+  if (!kind.ok()) return kind.status();
+  if (*kind != "group" && *kind != "private") return Obj::bad(o.at("kind"), "'" + *kind + "' is not group or private");
+  g.kind = *kind;
+  auto title = lang_text(o, "title", 200, true);
+  if (!title.ok()) return title.status();
+  g.title = std::move(*title);
+  auto start = o.str("start", 32), end = o.str("end", 32);
+  if (!start.ok()) return start.status();
+  if (!end.ok()) return end.status();
+  const auto t0 = parse_utc(*start), t1 = parse_utc(*end);
+  if (!t0) return Obj::bad(o.at("start"), "not YYYY-MM-DDTHH:MM:SSZ");
+  if (!t1) return Obj::bad(o.at("end"), "not YYYY-MM-DDTHH:MM:SSZ");
+  if (*t1 <= *t0) return Obj::bad(o.at("end"), "not after start");
+  if (*t1 - *t0 > kMaxGroupSessionMs) return Obj::bad(o.at("end"), "more than 12 hours after start");
+  g.start = *start;
+  g.end = *end;
+  auto server = o.str("server", 512);
+  if (!server.ok()) return server.status();
+  if (!server_url(*server)) return Obj::bad(o.at("server"), "not an http:// or https:// URL");
+  g.server = *server;
+  auto room = o.uint("room", 1ull << 53);
+  if (!room.ok()) return room.status();
+  if (*room == 0) return Obj::bad(o.at("room"), "zero");
+  g.room = *room;
+  auto pin = o.str("pin", 64, false);
+  if (!pin.ok()) return pin.status();
+  g.pin = *pin;
+  if (const json* p = o.get("patients")) {
+    if (g.kind != "private") return Obj::bad(o.at("patients"), "only a private session is limited to patients");
+    Obj po(*p, o.at("patients"));
+    if (Status s = po.check({"salt", "digests"}); !s.ok()) return s;
+    auto salt = po.str("salt", 32);
+    if (!salt.ok()) return salt.status();
+    if (!hex_of(*salt, 32)) return Obj::bad(po.at("salt"), "not 32 lowercase hex digits");
+    g.patients_salt = *salt;
+    const json* d = po.get("digests");
+    if (d == nullptr || !d->is_array() || d->empty()) return Obj::bad(po.at("digests"), "missing, empty or not an array");
+    if (d->size() > kMaxSessionPatients)
+      return Obj::bad(po.at("digests"), "more than " + std::to_string(kMaxSessionPatients) + " patients");
+    for (const json& x : *d) {
+      if (!x.is_string() || !hex_of(x.get<std::string>(), 64))
+        return Obj::bad(po.at("digests"), "an entry is not 64 lowercase hex digits");
+      g.patients.push_back(x.get<std::string>());
+    }
+  }
+  return g;
 }
 
 Result<ChannelItem> item_of(const json& j, const std::string& where) {
@@ -260,7 +335,15 @@ std::string manifest_body_json(const ChannelManifest& m) {
                     {"default_language", m.default_language}};
   if (!m.title.empty()) body["title"] = m.title;
   body["items"] = std::move(items);
-  body["schedule"] = ordered_json{{"v", m.schedule.v}, {"sessions", ordered_json::parse(m.schedule.sessions_json)}};
+  ordered_json sessions = ordered_json::array();
+  for (const GroupSession& g : m.schedule.sessions) {
+    ordered_json s{{"id", g.id}, {"kind", g.kind}, {"title", g.title}, {"start", g.start}, {"end", g.end},
+                   {"server", g.server}, {"room", g.room}};
+    if (!g.pin.empty()) s["pin"] = g.pin;
+    if (!g.patients.empty()) s["patients"] = ordered_json{{"salt", g.patients_salt}, {"digests", g.patients}};
+    sessions.push_back(std::move(s));
+  }
+  body["schedule"] = ordered_json{{"v", m.schedule.v}, {"sessions", std::move(sessions)}};
   return body.dump(1);
 }
 
@@ -333,11 +416,21 @@ Result<ChannelManifest> parse_manifest_body(std::string_view body, std::string_v
     if (*v != 1) return fail(Obj::bad("schedule.v", "version " + std::to_string(*v) + " is not known (1 is)"));
     const json* sessions = so.get("sessions");
     if (sessions == nullptr || !sessions->is_array()) return fail(Obj::bad("schedule.sessions", "missing or not an array"));
-    for (std::size_t i = 0; i < sessions->size(); ++i)
-      if (!(*sessions)[i].is_object())
-        return fail(Obj::bad("schedule.sessions[" + std::to_string(i) + "]", "not an object"));
+    if (sessions->size() > kMaxGroupSessions)
+      return fail(Obj::bad("schedule.sessions", "more than " + std::to_string(kMaxGroupSessions) + " sessions"));
+    std::set<std::string> session_ids;
+    for (std::size_t i = 0; i < sessions->size(); ++i) {
+      const std::string where = "schedule.sessions[" + std::to_string(i) + "]";
+      auto g = session_of((*sessions)[i], where);
+      if (!g.ok()) return fail(g.status());
+      if (!session_ids.insert(g->id).second) return fail(Obj::bad(where + ".id", "'" + g->id + "' appears twice"));
+      if (g->title.count(m.default_language) == 0)
+        return fail(Obj::bad(where + ".title", "no text in the default language '" + m.default_language + "'"));
+      m.schedule.sessions.push_back(std::move(*g));
+    }
+    std::stable_sort(m.schedule.sessions.begin(), m.schedule.sessions.end(),
+                     [](const GroupSession& a, const GroupSession& b) { return std::tie(a.start, a.id) < std::tie(b.start, b.id); });
     m.schedule.v = 1;
-    m.schedule.sessions_json = sessions->dump();
   }
   return m;
 }
@@ -353,6 +446,25 @@ Result<ChannelManifest> open_manifest(std::span<const std::uint8_t> bytes, const
   auto body = open_envelope(bytes, clinic_key, source);
   if (!body.ok()) return body.status();
   return parse_manifest_body(*body, source);
+}
+
+}  // namespace outpost::sync
+
+namespace outpost::sync {
+
+Result<std::string> patient_code_digest(std::string_view code, std::string_view salt_hex) {
+  unsigned char salt[crypto_pwhash_SALTBYTES];
+  if (salt_hex.size() != 2 * sizeof salt ||
+      sodium_hex2bin(salt, sizeof salt, salt_hex.data(), salt_hex.size(), nullptr, nullptr, nullptr) != 0)
+    return Status(Errc::invalid_argument, "patient code salt: not 32 hex digits");
+  unsigned char out[32];
+  if (crypto_pwhash(out, sizeof out, code.data(), code.size(), salt, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                    crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return Status(Errc::internal, "argon2id failed (out of memory?)");
+  char hex[2 * sizeof out + 1];
+  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+  sodium_memzero(out, sizeof out);
+  return std::string(hex);
 }
 
 }  // namespace outpost::sync

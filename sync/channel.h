@@ -25,6 +25,9 @@ namespace outpost::sync {
 inline constexpr std::string_view kChannelFormat = "outpost-channel/1";
 inline constexpr std::size_t kMaxManifestBytes = 4u << 20;
 inline constexpr std::size_t kMaxChannelItems = 1000;
+inline constexpr std::size_t kMaxGroupSessions = 500;
+inline constexpr std::size_t kMaxSessionPatients = 200;
+inline constexpr std::int64_t kMaxGroupSessionMs = 12 * 3600 * 1000;
 inline constexpr std::uint64_t kMaxVideoBytes = 4ull << 30;
 inline constexpr std::uint64_t kMaxCaptionBytes = 1u << 20;
 inline constexpr std::uint64_t kMaxThumbnailBytes = 2u << 20;
@@ -56,12 +59,30 @@ struct ChannelItem {
   ChannelFile thumbnail;                      // PNG or JPEG
 };
 
-// The group schedule (the video issue fills it). Version 1 is an array of
-// session objects that this version carries unread.
+// One video session (docs/design.md, "Content channels", schedule).
+struct GroupSession {
+  std::string id;           // [a-z0-9-]{1,64}, unique in the schedule
+  std::string kind;         // "group" or "private"
+  LangText title;           // at least the channel's default language
+  std::string start, end;   // YYYY-MM-DDTHH:MM:SSZ; end after start, at most 12 h later
+  std::string server;       // Janus's HTTP API, "http(s)://host[:port]/path"
+  std::uint64_t room = 0;   // VideoRoom id, 1..2^53
+  std::string pin;          // the room's PIN, "" none
+  // A private session limited to some patients: patient_code_digest of each
+  // code with `patients_salt`, never the codes. Empty: anyone may join.
+  std::string patients_salt;          // 32 hex digits when `patients` is set
+  std::vector<std::string> patients;  // 64 hex digits each
+};
+
 struct ChannelSchedule {
   int v = 1;
-  std::string sessions_json = "[]";
+  std::vector<GroupSession> sessions;  // sorted by start, then id
 };
+
+// hex(argon2id(code, salt)), 32 bytes, libsodium's interactive limits
+// (about 0.1 s and 64 MiB here): what a schedule carries instead of a code.
+// `salt_hex` is 32 hex digits. Errc::internal when libsodium fails (memory).
+Result<std::string> patient_code_digest(std::string_view code, std::string_view salt_hex);
 
 struct ChannelManifest {
   std::string channel;       // [a-z0-9-]{1,64}

@@ -1,5 +1,7 @@
 #include "sync/channel_publish.h"
 
+#include <sodium.h>
+
 #include <set>
 
 #include "sync/content_store.h"
@@ -80,6 +82,36 @@ Result<PublishReport> publish_channel(Env& env, const ContentSource& source, con
                                                 channel + "'");
     m.version = prev->version + 1;
     previous = std::move(*prev);
+  }
+
+  // The schedule, checked as a kiosk will before any file is written.
+  for (const ContentSourceSession& src : source.sessions) {
+    GroupSession g;
+    g.id = src.id;
+    g.kind = src.kind;
+    g.title = src.title;
+    g.start = src.start;
+    g.end = src.end;
+    g.server = src.server;
+    g.room = src.room > 0 ? static_cast<std::uint64_t>(src.room) : 0;
+    g.pin = src.pin;
+    if (!src.patients.empty()) {
+      unsigned char salt[16];
+      randombytes_buf(salt, sizeof salt);
+      char hex[2 * sizeof salt + 1];
+      sodium_bin2hex(hex, sizeof hex, salt, sizeof salt);
+      g.patients_salt = hex;
+      for (const std::string& code : src.patients) {
+        auto d = patient_code_digest(code, g.patients_salt);
+        if (!d.ok()) return d.status();
+        g.patients.push_back(std::move(*d));
+      }
+    }
+    m.schedule.sessions.push_back(std::move(g));
+  }
+  if (!m.schedule.sessions.empty()) {
+    auto checked = parse_manifest_body(manifest_body_json(m), source.schedule_file.string());
+    if (!checked.ok()) return Status(Errc::invalid_argument, checked.status().message());
   }
 
   // The drop box's nginx reads what we write, whatever our umask.

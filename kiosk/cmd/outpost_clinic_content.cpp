@@ -50,6 +50,14 @@ int run_show(const std::string& dir, const std::string& clinic) {
     for (const auto& [lang, t] : it.title) std::cout << " " << terminal_safe(lang);
     std::cout << "\n";
   }
+  std::cout << m.schedule.sessions.size() << " video sessions\n";
+  for (const sync::GroupSession& g : m.schedule.sessions) {
+    std::cout << "  " << terminal_safe(g.id) << "  [" << g.kind << "]  " << g.start << " - " << g.end << "  "
+              << terminal_safe(sync::text_in(g.title, m.default_language, m.default_language)) << "\n";
+    std::cout << "      " << terminal_safe(g.server) << " room " << g.room << (g.pin.empty() ? ", no PIN" : ", PIN set");
+    if (!g.patients.empty()) std::cout << ", limited to " << g.patients.size() << " patients";
+    std::cout << "\n";
+  }
   return 0;
 }
 

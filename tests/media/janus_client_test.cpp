@@ -41,15 +41,15 @@ json janus_like(const std::string& path, const json& body) {
   if (path != "/1111" && path.rfind("/1111/", 0) != 0)
     return {{"janus", "error"}, {"transaction", t}, {"error", {{"code", 458}, {"reason", "No such session"}}}};
   if (kind == "attach") return {{"janus", "success"}, {"transaction", t}, {"data", {{"id", 2222}}}};
+  if (kind == "message" && body["body"]["request"] == "listparticipants" && body["body"]["room"] == 9)
+    return {{"janus", "success"},
+            {"transaction", t},
+            {"plugindata", {{"data", {{"videoroom", "event"}, {"error_code", 426}, {"error", "No such room (9)"}}}}}};
   if (kind == "message" && body["body"]["request"] == "listparticipants")
     return {{"janus", "success"},
             {"transaction", t},
             {"plugindata",
              {{"plugin", "janus.plugin.videoroom"}, {"data", {{"videoroom", "participants"}, {"participants", json::array()}}}}}};
-  if (kind == "message" && body["body"]["request"] == "exists")
-    return {{"janus", "success"},
-            {"transaction", t},
-            {"plugindata", {{"data", {{"videoroom", "event"}, {"error_code", 426}, {"error", "No such room (9)"}}}}}};
   if (kind == "message" || kind == "keepalive") return {{"janus", "ack"}, {"transaction", t}};
   return {{"janus", "success"}, {"transaction", t}};
 }
@@ -98,10 +98,14 @@ TEST_CASE("Janus errors become statuses naming them: a lost session is not_found
   CHECK(h.status().code() == Errc::not_found);
   CHECK(h.status().message() == "janus attach: error 458 No such session");
   REQUIRE(s.create().ok());
-  auto exists = s.request(2222, {{"request", "exists"}, {"room", 9}});
-  REQUIRE_FALSE(exists.ok());
-  CHECK(exists.status().code() == Errc::invalid_argument);
-  CHECK(exists.status().message() == "janus exists: error 426 No such room (9)");
+  auto none = s.request(2222, {{"request", "listparticipants"}, {"room", 9}});
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().code() == Errc::invalid_argument);
+  CHECK(none.status().message() == "janus listparticipants: error 426 No such room (9)");
+  // The same refusal of an asynchronous message, answered at once.
+  auto join = s.message(2222, {{"request", "listparticipants"}, {"room", 9}});
+  REQUIRE_FALSE(join.ok());
+  CHECK(join.status().message() == "janus listparticipants: error 426 No such room (9)");
 }
 
 TEST_CASE("an answer for another transaction, of the wrong kind, or not Janus at all is refused") {
@@ -115,6 +119,12 @@ TEST_CASE("an answer for another transaction, of the wrong kind, or not Janus at
   CHECK(s.create().message() == "janus create: answered 'ack', not 'success'");
   http.reply = [](const std::string&, const json&) { return json::array({1, 2}); };
   CHECK(s.create().message() == "janus create: the answer is not a Janus message");
+  http.reply = [](const std::string&, const json&) { return json{{"janus", "success"}, {"transaction", 5}}; };
+  CHECK(s.create().message() == "janus create: the answer is for another transaction");
+  http.reply = [](const std::string&, const json& b) {
+    return json{{"janus", "error"}, {"transaction", b["transaction"]}, {"error", nullptr}};
+  };
+  CHECK(s.create().message() == "janus create: error 0 ");
   http.reply = [](const std::string&, const json& b) {
     return json{{"janus", "success"}, {"transaction", b["transaction"]}, {"data", {{"id", -4}}}};
   };
@@ -143,6 +153,7 @@ TEST_CASE("polled events: plugin data, the handle, the answered transaction and 
   }));
   http.polls.push_back(json{{"janus", "error"}, {"error", {{"code", 458}, {"reason", "No such session 1111"}}}});
   http.polls.push_back(json::array({"not an event"}));
+  http.polls.push_back(json::array({{{"janus", "event"}, {"transaction", 5}, {"sender", "x"}, {"plugindata", 1}}}));
   auto events = s.poll(std::chrono::seconds(30));
   REQUIRE(events.ok());
   REQUIRE(events->size() == 2);
@@ -157,6 +168,11 @@ TEST_CASE("polled events: plugin data, the handle, the answered transaction and 
   auto gone = s.poll(std::chrono::seconds(30));
   CHECK(gone.status().code() == Errc::not_found);
   CHECK(s.poll(std::chrono::seconds(30)).status().message() == "janus poll: an event is not a Janus message");
+  auto odd = s.poll(std::chrono::seconds(30));  // wrong types inside: taken as absent, never a throw
+  REQUIRE(odd.ok());
+  REQUIRE(odd->size() == 1);
+  CHECK(odd->front().transaction.empty());
+  CHECK(odd->front().handle == 0);
   auto idle = s.poll(std::chrono::seconds(30));  // the server's 30 s answer with nothing
   REQUIRE(idle.ok());
   CHECK(idle->empty());

@@ -90,7 +90,11 @@ class JanusServer {
       std::this_thread::sleep_for(milliseconds(100));  // waiting for a condition, polled
       s = probe.create();
     }
-    REQUIRE_MESSAGE(s.ok(), "janus did not start: " << s.message() << "\n" << log_text());
+    if (!s.ok()) {
+      const std::string log = log_text();
+      stop(SIGKILL);  // the destructor does not run when the constructor fails
+      FAIL("janus did not start on port " << port_ << " (taken meanwhile?): " << s.message() << "\n" << log);
+    }
     REQUIRE(probe.destroy().ok());
   }
   ~JanusServer() { stop(SIGTERM); }
@@ -106,7 +110,12 @@ class JanusServer {
   JanusServer& operator=(const JanusServer&) = delete;
 
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_) + "/janus"; }
-  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  bool running() {
+    if (pid_ <= 0) return false;
+    if (waitpid(pid_, nullptr, WNOHANG) == 0) return true;
+    pid_ = 0;  // reaped: never signal that number again
+    return false;
+  }
   std::string log_text() const {
     std::ifstream in(dir_.path() / "janus.log");
     std::stringstream s;

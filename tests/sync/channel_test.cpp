@@ -59,6 +59,23 @@ TEST_CASE("the example manifest in design.md parses to what it says") {
   CHECK(text_in(it.title, "es", "en") == "Respiración lenta");
   CHECK(text_in(it.title, "fr", "en") == "Slow breathing");
   CHECK(m->files().size() == 4);
+  REQUIRE(m->schedule.sessions.size() == 2);
+  const GroupSession& g = m->schedule.sessions[0];
+  CHECK(g.id == "tuesday-group");
+  CHECK(g.kind == "group");
+  CHECK(text_in(g.title, "es", "en") == "Grupo de habilidades del martes");
+  CHECK(g.start == "2026-12-08T17:00:00Z");
+  CHECK(g.server == "https://clinic.example/janus");
+  CHECK(g.room == 1234);
+  CHECK(g.pin == "4711");
+  CHECK(g.patients.empty());
+  const GroupSession& p = m->schedule.sessions[1];
+  CHECK(p.kind == "private");
+  CHECK(p.patients_salt == "000102030405060708090a0b0c0d0e0f");
+  REQUIRE(p.patients.size() == 1);
+  // The digest in design.md was computed by PyNaCl's argon2id, not by us.
+  CHECK(patient_code_digest("123456780", p.patients_salt).value() == p.patients[0]);
+  CHECK(patient_code_digest("123456781", p.patients_salt).value() != p.patients[0]);
   // What we write parses back to the same manifest.
   auto again = parse_manifest_body(manifest_body_json(*m), "again");
   REQUIRE(again.ok());
@@ -135,6 +152,29 @@ TEST_CASE("malformed manifests are refused naming the field") {
           "two different sizes");
   refused(edited([](json& j) { j["schedule"]["v"] = 2; }), "schedule.v: version 2");
   refused(edited([](json& j) { j["schedule"]["sessions"] = json::array({1}); }), "schedule.sessions[0]");
+  auto session = [](auto change) {
+    return edited([&](json& j) { change(j["schedule"]["sessions"][0]); });
+  };
+  refused(session([](json& s) { s["video"] = true; }), "schedule.sessions[0].video: unknown field");
+  refused(session([](json& s) { s["id"] = "Tuesday!"; }), "schedule.sessions[0].id");
+  refused(session([](json& s) { s["kind"] = "webinar"; }), "sessions[0].kind: 'webinar' is not group or private");
+  refused(session([](json& s) { s["title"] = {{"es", "Grupo"}}; }), "sessions[0].title: no text in the default language");
+  refused(session([](json& s) { s["start"] = "2026-02-30T17:00:00Z"; }), "sessions[0].start: not YYYY-MM-DDTHH:MM:SSZ");
+  refused(session([](json& s) { s["end"] = "2026-12-08T16:59:59Z"; }), "sessions[0].end: not after start");
+  refused(session([](json& s) { s["end"] = "2026-12-09T05:00:01Z"; }), "sessions[0].end: more than 12 hours");
+  refused(session([](json& s) { s["server"] = "ftp://clinic.example/janus"; }), "sessions[0].server");
+  refused(session([](json& s) { s["server"] = "https://clinic example/janus"; }), "sessions[0].server");
+  refused(session([](json& s) { s["room"] = 0; }), "sessions[0].room: zero");
+  refused(session([](json& s) { s["room"] = "1234"; }), "sessions[0].room");
+  refused(session([](json& s) { s["pin"] = std::string(65, '1'); }), "sessions[0].pin: longer than 64");
+  refused(session([](json& s) { s["patients"] = {{"salt", "00"}, {"digests", {"x"}}}; }),
+          "sessions[0].patients: only a private session");
+  refused(edited([](json& j) { j["schedule"]["sessions"][1]["patients"]["salt"] = "XYZ"; }),
+          "sessions[1].patients.salt: not 32 lowercase hex digits");
+  refused(edited([](json& j) { j["schedule"]["sessions"][1]["patients"]["digests"] = json::array({"123456780"}); }),
+          "sessions[1].patients.digests: an entry is not 64 lowercase hex digits");
+  refused(edited([](json& j) { j["schedule"]["sessions"][1]["id"] = "tuesday-group"; }),
+          "sessions[1].id: 'tuesday-group' appears twice");
   refused(edited([](json& j) { j["items"] = json::array(); for (int i = 0; i < 1001; ++i) j["items"].push_back(1); }),
           "more than 1000 items");
   refused("[1,2", "not JSON");
