@@ -132,8 +132,10 @@ Result<ContentSourceSession> load_session(const toml::table& t, const std::strin
     } else if (key == "start" || key == "end") {
       st = utc_of(v, src, where, key == "start" ? s.start : s.end);
     } else if (key == "room") {
-      if (const auto* i = v.as_integer()) s.room = i->get();
-      else st = toml_wrong_type(src, v, where, "a whole number");
+      const auto* i = v.as_integer();
+      if (i == nullptr) st = toml_wrong_type(src, v, where, "a whole number");
+      else if (i->get() < 1) st = toml_error(src, &v, where, "must be 1 or more");
+      else s.room = i->get();
     } else if (key == "patients") {
       const auto* arr = v.as_array();
       if (arr == nullptr) {

@@ -78,7 +78,8 @@ Result<nlohmann::json> CurlJanusHttp::perform(const std::string& path, const std
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(headers);
   if (rc == CURLE_ABORTED_BY_CALLBACK) return Status(Errc::network, where + ": cancelled");
-  if (rc != CURLE_OK) return Status(Errc::network, where + ": " + curl_easy_strerror(rc));
+  if (rc == CURLE_WRITE_ERROR) return Status(Errc::network, where + path + ": answer larger than 1 MiB");
+  if (rc != CURLE_OK) return Status(Errc::network, where + path + ": " + curl_easy_strerror(rc));
   if (status != 200) return Status(Errc::network, where + path + ": HTTP " + std::to_string(status));
   auto j = nlohmann::json::parse(answer, nullptr, false);
   if (j.is_discarded()) return Status(Errc::network, where + path + ": the answer is not JSON");

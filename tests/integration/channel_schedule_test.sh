@@ -93,4 +93,7 @@ check "the mistyped code is not in the message" bash -c "! grep -q '1234 5678 0\
 write_schedule 2026-12-08T12:30:00-06:00
 sed -i 's/^room = 1234/room = 1234\nvideo = true/' "$src/schedule.toml"
 refused "an unknown key" "session\[0\].video: unknown key"
+write_schedule 2026-12-08T12:30:00-06:00
+sed -i 's/^room = 1234/room = -4/' "$src/schedule.toml"
+refused "a negative room" "session\[0\].room: must be 1 or more"
 finish channel_schedule
